@@ -1,0 +1,37 @@
+//! Decoding of the program's accounts from raw account data.
+
+use agent_escrow::state::{Escrow, Policy};
+use anchor_lang::Discriminator;
+
+use crate::error::ClientError;
+
+fn decode<T: bytemuck::Pod + Discriminator>(name: &'static str, data: &[u8]) -> Result<T, ClientError> {
+    let disc = T::DISCRIMINATOR;
+    let body = data
+        .strip_prefix(disc)
+        .ok_or(ClientError::AccountDecode { name, reason: "discriminator does not match" })?;
+    let size = core::mem::size_of::<T>();
+    let bytes = body
+        .get(..size)
+        .ok_or(ClientError::AccountDecode { name, reason: "account data too short" })?;
+    Ok(bytemuck::pod_read_unaligned(bytes))
+}
+
+/// Decodes a [`Policy`] account (8-byte discriminator + zero-copy body).
+pub fn decode_policy(data: &[u8]) -> Result<Policy, ClientError> {
+    decode("Policy", data)
+}
+
+/// Decodes an [`Escrow`] account (8-byte discriminator + zero-copy body).
+pub fn decode_escrow(data: &[u8]) -> Result<Escrow, ClientError> {
+    decode("Escrow", data)
+}
+
+/// Reads the `amount` (base units) of an SPL Token / Token-2022 account.
+pub fn token_account_amount(data: &[u8]) -> Result<u64, ClientError> {
+    // SPL token account layout: mint (32) | owner (32) | amount (u64 LE) | ...
+    data.get(64..72)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or(ClientError::AccountDecode { name: "TokenAccount", reason: "account data too short" })
+}

@@ -1,0 +1,100 @@
+//! Events: the audit trail. Each is emitted with `emit!` (sol_log_data, a
+//! `Program data: <base64>` log line holding the 8-byte event discriminator
+//! and the Borsh-encoded fields). Amounts are base units, times unix seconds,
+//! and each event carries the state after the change.
+
+use anchor_lang::prelude::*;
+
+use crate::state::{EscrowState, ReleaseTier};
+
+/// A policy was created by its owner.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyCreated {
+    pub policy: Pubkey,
+    pub owner: Pubkey,
+    pub agent: Pubkey,
+    pub mint: Pubkey,
+    pub vault: Pubkey,
+    pub per_escrow_max: u64,
+    pub daily_cap: u64,
+    pub monthly_cap: u64,
+    pub instant_max: u64,
+    pub delay_max: u64,
+    pub delay_seconds: i64,
+    pub expires_at: i64,
+}
+
+/// Tokens were deposited into a policy vault.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposited {
+    pub policy: Pubkey,
+    pub depositor: Pubkey,
+    pub amount: u64,
+    /// Policy vault balance after the deposit.
+    pub vault_balance: u64,
+}
+
+/// The agent locked `amount` in a new escrow.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowCreated {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub escrow_id: u64,
+    pub provider: Pubkey,
+    pub amount: u64,
+    pub tier: ReleaseTier,
+    pub deadline: i64,
+    pub task_hash: [u8; 32],
+    /// Net spend in the rolling 24 h window after this escrow.
+    pub spent_24h: u64,
+    /// Net spend in the rolling 30 day window after this escrow.
+    pub spent_30d: u64,
+    /// Policy vault balance after the transfer.
+    pub vault_balance: u64,
+    pub state: EscrowState,
+}
+
+/// The provider recorded a proof.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofSubmitted {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub provider: Pubkey,
+    pub proof_hash: [u8; 32],
+    /// ProofSubmitted, or Released when the instant tier paid out at once.
+    pub state: EscrowState,
+}
+
+/// The escrowed amount was paid to the provider.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowReleased {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub provider: Pubkey,
+    pub amount: u64,
+    pub tier: ReleaseTier,
+    /// Who triggered the release (provider, cranker or owner).
+    pub released_by: Pubkey,
+    pub state: EscrowState,
+}
+
+/// The escrowed amount went back to the policy vault after the deadline.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowRefunded {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub amount: u64,
+    /// Policy vault balance after the refund.
+    pub vault_balance: u64,
+    /// Net spend in the rolling 24 h window after the credit.
+    pub spent_24h: u64,
+    /// Net spend in the rolling 30 day window after the credit.
+    pub spent_30d: u64,
+    pub state: EscrowState,
+}

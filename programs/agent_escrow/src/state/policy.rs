@@ -1,0 +1,152 @@
+//! The agent's mandate: limits, tiers, spend windows and lifetime counters.
+
+use anchor_lang::prelude::*;
+
+use crate::{
+    constants::{DAILY_BUCKETS, DAY_SECONDS, HOURLY_BUCKETS, HOUR_SECONDS},
+    error::EscrowError,
+    state::spend::{self, SpendBucket},
+};
+
+/// Release tier of an escrow, fixed when it is created (byte `tier`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum ReleaseTier {
+    /// amount <= instant_max: released inside escrow_submit_proof.
+    Instant,
+    /// instant_max < amount <= delay_max: anyone may release delay_seconds after proof.
+    Delay,
+    /// amount > delay_max: released only by the owner's escrow_approve.
+    Approval,
+}
+
+/// PDA `["policy", owner, agent, mint]`; zero-copy, 8-byte discriminator then
+/// this `#[repr(C)]` struct (see `Policy::LEN`). Amounts are base units of
+/// `mint` (USDC: 1 USDC = 1_000_000), times are unix seconds.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Policy {
+    /// Root authority (offset 8): signs create/approve; receives withdrawals.
+    pub owner: Pubkey,
+    /// Hot key allowed to create escrows within the limits (offset 40).
+    pub agent: Pubkey,
+    /// The one mint this policy pays in (offset 72).
+    pub mint: Pubkey,
+    /// Policy vault: token account `["policy_vault", policy]` (offset 104).
+    pub vault: Pubkey,
+    /// Largest single escrow, base units.
+    pub per_escrow_max: u64,
+    /// Cap on net spend in any 24 h interval, base units.
+    pub daily_cap: u64,
+    /// Cap on net spend in any 30 day interval, base units.
+    pub monthly_cap: u64,
+    /// Escrows up to this amount release on proof, base units.
+    pub instant_max: u64,
+    /// Escrows up to this amount (and above instant_max) release after the delay.
+    pub delay_max: u64,
+    /// Seconds after the proof before a delay-tier escrow can be released.
+    pub delay_seconds: i64,
+    /// Unix time after which no escrow can be created; 0 = never.
+    pub expires_at: i64,
+    /// Lifetime base units deposited into the vault.
+    pub total_deposited: u64,
+    /// Lifetime base units moved into escrows.
+    pub total_escrowed: u64,
+    /// Lifetime base units paid to providers.
+    pub total_released: u64,
+    /// Lifetime base units refunded to the vault.
+    pub total_refunded: u64,
+    /// Lifetime number of escrows created.
+    pub escrows_created: u64,
+    /// Hourly spend buckets guarding `daily_cap` (see `state::spend`).
+    pub hourly: [SpendBucket; HOURLY_BUCKETS as usize],
+    /// Daily spend buckets guarding `monthly_cap`.
+    pub daily: [SpendBucket; DAILY_BUCKETS as usize],
+    /// Layout version ([`crate::constants::ACCOUNT_VERSION`]).
+    pub version: u8,
+    /// Bump of this PDA.
+    pub bump: u8,
+    /// Bump of the policy vault PDA.
+    pub vault_bump: u8,
+    /// 1 = paused: no escrow can be created.
+    pub paused: u8,
+    /// Mint decimals, cached for transfer_checked.
+    pub decimals: u8,
+    /// Reserved, zero.
+    pub _reserved: [u8; 3],
+}
+
+impl Policy {
+    /// Account size in bytes including the 8-byte discriminator.
+    pub const LEN: usize = 8 + core::mem::size_of::<Policy>();
+
+    /// The tier an escrow of `amount` base units gets under this policy.
+    pub fn tier_for(&self, amount: u64) -> ReleaseTier {
+        if amount <= self.instant_max {
+            ReleaseTier::Instant
+        } else if amount <= self.delay_max {
+            ReleaseTier::Delay
+        } else {
+            ReleaseTier::Approval
+        }
+    }
+
+    /// Net spend in the 24 h and 30 day windows ending at `now`, base units.
+    pub fn spent(&self, now: i64) -> Result<(u64, u64)> {
+        Ok((
+            spend::window_total(&self.hourly, spend::period_of(now, HOUR_SECONDS)?)?,
+            spend::window_total(&self.daily, spend::period_of(now, DAY_SECONDS)?)?,
+        ))
+    }
+
+    /// Charges `amount` at `now` against both windows, failing with
+    /// `DailyCapExceeded` / `MonthlyCapExceeded` (values logged) if a cap would
+    /// be passed. Returns the spend in both windows after the charge.
+    pub fn charge(&mut self, now: i64, amount: u64) -> Result<(u64, u64)> {
+        let (day, month) = self.spent(now)?;
+        let day_after = day.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?;
+        if day_after > self.daily_cap {
+            msg!("24h spend {} + amount {} > daily_cap {}", day, amount, self.daily_cap);
+            return err!(EscrowError::DailyCapExceeded);
+        }
+        let month_after = month.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?;
+        if month_after > self.monthly_cap {
+            msg!("30d spend {} + amount {} > monthly_cap {}", month, amount, self.monthly_cap);
+            return err!(EscrowError::MonthlyCapExceeded);
+        }
+        spend::charge(&mut self.hourly, spend::period_of(now, HOUR_SECONDS)?, amount)?;
+        spend::charge(&mut self.daily, spend::period_of(now, DAY_SECONDS)?, amount)?;
+        Ok((day_after, month_after))
+    }
+
+    /// Credits `amount` charged at `charged_at` back to whichever of its
+    /// buckets are still inside their window.
+    pub fn credit(&mut self, charged_at: i64, amount: u64) -> Result<()> {
+        spend::credit(&mut self.hourly, spend::period_of(charged_at, HOUR_SECONDS)?, amount)?;
+        spend::credit(&mut self.daily, spend::period_of(charged_at, DAY_SECONDS)?, amount)?;
+        Ok(())
+    }
+
+    /// Checks the limit invariants every policy must hold.
+    pub fn validate_limits(&self) -> Result<()> {
+        let ordered = self.per_escrow_max > 0
+            && self.per_escrow_max <= self.daily_cap
+            && self.daily_cap <= self.monthly_cap
+            && self.instant_max <= self.delay_max;
+        if !ordered {
+            msg!(
+                "per_escrow_max {} daily_cap {} monthly_cap {} instant_max {} delay_max {}",
+                self.per_escrow_max,
+                self.daily_cap,
+                self.monthly_cap,
+                self.instant_max,
+                self.delay_max
+            );
+            return err!(EscrowError::InvalidPolicyLimits);
+        }
+        if !(0..=crate::constants::MAX_DELAY_SECONDS).contains(&self.delay_seconds) {
+            msg!("delay_seconds {}", self.delay_seconds);
+            return err!(EscrowError::DelayOutOfRange);
+        }
+        Ok(())
+    }
+}

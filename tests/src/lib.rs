@@ -1,0 +1,290 @@
+//! Test harness: an [`EmbeddedSvm`] running `target/deploy/agent_escrow.so`
+//! (the real SBPF binary, never the host build), a 6-decimal test USDC mint,
+//! and deterministic keys so compute-unit figures repeat exactly.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use agent_escrow::{
+    instructions::{EscrowCreateArgs, PolicyCreateArgs},
+    state::{Escrow, Policy},
+};
+use agent_escrow_client::{
+    embedded::EmbeddedSvm,
+    instructions::{self, EscrowAccounts},
+    pda::{associated_token_address, escrow_address, policy_address, policy_vault_address},
+    sha256,
+    transport::{Transport, TxOutcome},
+    ClientError, EscrowClient, Keypair, Signer,
+};
+use anchor_lang::prelude::Pubkey;
+use anchor_spl::token::spl_token;
+
+/// 1 USDC in base units.
+pub const USDC: u64 = 1_000_000;
+/// Lamports given to every funded key.
+pub const FUNDING: u64 = 100_000_000_000;
+/// The harness clock starts here: 2026-11-21T12:00:00Z, on an hour boundary.
+pub const START: i64 = 1_795_262_400;
+
+/// Path of the program binary under test.
+pub fn program_so() -> PathBuf {
+    std::env::var_os(agent_escrow_client::embedded::PROGRAM_SO_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/agent_escrow.so"))
+}
+
+/// A deterministic keypair from a one-byte seed.
+pub fn key(seed: u8) -> Keypair {
+    Keypair::new_from_array([seed; 32])
+}
+
+/// Policy limits used unless a test says otherwise: per escrow 100 USDC,
+/// 300 USDC per 24 h, 1,000 per 30 days, instant up to 25, delay up to 60
+/// with a one-hour delay, never expires.
+pub fn default_limits(agent: Pubkey) -> PolicyCreateArgs {
+    PolicyCreateArgs {
+        agent,
+        per_escrow_max: 100 * USDC,
+        daily_cap: 300 * USDC,
+        monthly_cap: 1_000 * USDC,
+        instant_max: 25 * USDC,
+        delay_max: 60 * USDC,
+        delay_seconds: 3_600,
+        expires_at: 0,
+    }
+}
+
+/// Owner, agent, providers, a cranker and an attacker, with a test USDC mint.
+pub struct Harness {
+    pub client: EscrowClient<EmbeddedSvm>,
+    pub owner: Keypair,
+    pub agent: Keypair,
+    pub providers: [Keypair; 3],
+    pub cranker: Keypair,
+    pub attacker: Keypair,
+    pub mint_authority: Keypair,
+    pub mint: Pubkey,
+    /// The owner's USDC ATA, holding 10,000 USDC at start.
+    pub owner_ata: Pubkey,
+}
+
+impl Harness {
+    /// Fresh chain, clock at [`START`], keys funded, mint created, owner ATA funded.
+    pub async fn new() -> Self {
+        let svm = EmbeddedSvm::new(&program_so()).expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
+        svm.set_unix_timestamp(START);
+        let h = Harness {
+            client: EscrowClient::new(svm),
+            owner: key(1),
+            agent: key(2),
+            providers: [key(3), key(4), key(5)],
+            cranker: key(6),
+            attacker: key(7),
+            mint_authority: key(8),
+            mint: key(9).pubkey(),
+            owner_ata: Pubkey::default(),
+        };
+        for k in [&h.owner, &h.agent, &h.cranker, &h.attacker, &h.mint_authority]
+            .into_iter()
+            .chain(h.providers.iter())
+        {
+            h.svm().airdrop(&k.pubkey(), FUNDING).unwrap();
+        }
+        h.client
+            .create_mint(&h.mint_authority, &key(9), &h.mint_authority.pubkey(), 6)
+            .await
+            .unwrap();
+        let owner_ata = h.client.create_ata(&h.owner, &h.owner.pubkey(), &h.mint).await.unwrap();
+        h.client
+            .mint_to(&h.mint_authority, &h.mint, &h.mint_authority, &owner_ata, 10_000 * USDC)
+            .await
+            .unwrap();
+        for p in &h.providers {
+            h.client.create_ata(&h.owner, &p.pubkey(), &h.mint).await.unwrap();
+        }
+        Harness { owner_ata, ..h }
+    }
+
+    /// A harness with a policy created from `default_limits` and 500 USDC deposited.
+    pub async fn with_policy() -> Self {
+        let h = Self::new().await;
+        h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+        h.deposit(500 * USDC).await.unwrap();
+        h
+    }
+
+    pub fn svm(&self) -> &EmbeddedSvm {
+        self.client.transport()
+    }
+
+    pub fn policy(&self) -> Pubkey {
+        policy_address(&self.owner.pubkey(), &self.agent.pubkey(), &self.mint).0
+    }
+
+    pub fn vault(&self) -> Pubkey {
+        policy_vault_address(&self.policy()).0
+    }
+
+    pub fn escrow(&self, id: u64) -> Pubkey {
+        escrow_address(&self.policy(), id).0
+    }
+
+    pub fn ata(&self, owner: &Pubkey) -> Pubkey {
+        associated_token_address(owner, &self.mint, &spl_token::ID)
+    }
+
+    pub async fn now(&self) -> i64 {
+        self.svm().unix_timestamp().await.unwrap()
+    }
+
+    pub async fn policy_create(&self, args: PolicyCreateArgs) -> Result<TxOutcome, ClientError> {
+        let ix = instructions::policy_create(&self.owner.pubkey(), &self.mint, &spl_token::ID, args);
+        self.client.send(&[ix], &self.owner, &[]).await
+    }
+
+    pub async fn deposit(&self, amount: u64) -> Result<TxOutcome, ClientError> {
+        let ix = instructions::policy_deposit(
+            &self.policy(),
+            &self.mint,
+            &spl_token::ID,
+            &self.owner.pubkey(),
+            &self.owner_ata,
+            amount,
+        );
+        self.client.send(&[ix], &self.owner, &[]).await
+    }
+
+    /// Escrow args: `task_hash = sha256("task <id>")`, deadline `deadline_in` seconds from now.
+    pub async fn escrow_args(&self, id: u64, provider: Pubkey, amount: u64, deadline_in: i64) -> EscrowCreateArgs {
+        EscrowCreateArgs {
+            escrow_id: id,
+            provider,
+            amount,
+            task_hash: sha256(format!("task {id}").as_bytes()),
+            deadline: self.now().await + deadline_in,
+        }
+    }
+
+    /// Sends `escrow_create` signed by the agent (also fee and rent payer).
+    pub async fn create_escrow_with(&self, args: EscrowCreateArgs) -> Result<TxOutcome, ClientError> {
+        let ix = instructions::escrow_create(
+            &self.policy(),
+            &self.mint,
+            &spl_token::ID,
+            &self.agent.pubkey(),
+            &self.agent.pubkey(),
+            args,
+        );
+        self.client.send(&[ix], &self.agent, &[]).await
+    }
+
+    /// `escrow_create` for provider `p` (index), deadline one day out.
+    pub async fn create_escrow(&self, id: u64, p: usize, amount: u64) -> Result<TxOutcome, ClientError> {
+        let args = self.escrow_args(id, self.providers[p].pubkey(), amount, 86_400).await;
+        self.create_escrow_with(args).await
+    }
+
+    pub fn escrow_accounts(&self, id: u64, provider: &Pubkey) -> EscrowAccounts {
+        EscrowAccounts {
+            policy: self.policy(),
+            escrow: self.escrow(id),
+            mint: self.mint,
+            token_program: spl_token::ID,
+            provider_token: self.ata(provider),
+        }
+    }
+
+    /// Provider `p` submits `sha256("deliverable <id>")` for escrow `id`.
+    pub async fn submit_proof(&self, id: u64, p: usize) -> Result<TxOutcome, ClientError> {
+        let provider = &self.providers[p];
+        let keys = self.escrow_accounts(id, &provider.pubkey());
+        let ix = instructions::escrow_submit_proof(&provider.pubkey(), &keys, proof_hash(id));
+        self.client.send(&[ix], provider, &[]).await
+    }
+
+    pub async fn release(&self, id: u64, p: usize) -> Result<TxOutcome, ClientError> {
+        let keys = self.escrow_accounts(id, &self.providers[p].pubkey());
+        let ix = instructions::escrow_release(&self.cranker.pubkey(), &keys);
+        self.client.send(&[ix], &self.cranker, &[]).await
+    }
+
+    pub async fn approve(&self, id: u64, p: usize) -> Result<TxOutcome, ClientError> {
+        let keys = self.escrow_accounts(id, &self.providers[p].pubkey());
+        let ix = instructions::escrow_approve(&self.owner.pubkey(), &keys);
+        self.client.send(&[ix], &self.owner, &[]).await
+    }
+
+    pub async fn refund(&self, id: u64) -> Result<TxOutcome, ClientError> {
+        let ix = instructions::escrow_refund(&self.cranker.pubkey(), &self.policy(), &self.escrow(id), &self.mint, &spl_token::ID);
+        self.client.send(&[ix], &self.cranker, &[]).await
+    }
+
+    pub async fn policy_state(&self) -> Policy {
+        self.client.policy(&self.policy()).await.unwrap()
+    }
+
+    pub async fn escrow_state(&self, id: u64) -> Escrow {
+        self.client.escrow(&self.escrow(id)).await.unwrap().expect("escrow exists")
+    }
+
+    /// Token balances (base units) of every account a test may touch:
+    /// owner ATA, policy vault, escrow vaults 0..8, provider ATAs.
+    pub async fn balances(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        out.insert("owner".to_string(), self.client.token_balance(&self.owner_ata).await.unwrap());
+        out.insert("vault".to_string(), self.client.token_balance(&self.vault()).await.unwrap());
+        for id in 0..8 {
+            let ev = agent_escrow_client::pda::escrow_vault_address(&self.escrow(id)).0;
+            out.insert(format!("escrow_vault_{id}"), self.client.token_balance(&ev).await.unwrap());
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            out.insert(format!("provider_{i}"), self.client.token_balance(&self.ata(&p.pubkey())).await.unwrap());
+        }
+        out
+    }
+}
+
+/// The proof hash the harness submits for escrow `id`.
+pub fn proof_hash(id: u64) -> [u8; 32] {
+    sha256(format!("deliverable {id}").as_bytes())
+}
+
+/// Asserts that `result` failed with this program's `expected` error code.
+#[track_caller]
+pub fn assert_program_error<T: std::fmt::Debug>(result: Result<T, ClientError>, expected: agent_escrow::error::EscrowError) {
+    let code: u32 = expected.into();
+    assert_code(result, code);
+}
+
+/// Asserts that `result` failed with custom error `code` (any program).
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(result: Result<T, ClientError>, code: u32) {
+    match result {
+        Err(ClientError::Program(failure)) => assert_eq!(failure.code, code, "wrong error: {failure}\n{:#?}", failure.logs),
+        other => panic!("expected custom error {code}, got {other:?}"),
+    }
+}
+
+/// Compute units of each instruction on the real .so, measured along one
+/// fixed scenario with deterministic keys (so the figures repeat exactly).
+/// Each row: instruction (and path), compute units consumed by the transaction.
+pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
+    let h = Harness::new().await;
+    let mut rows = Vec::new();
+    let cu = |out: TxOutcome| out.compute_units;
+    rows.push(("policy_create", cu(h.policy_create(default_limits(h.agent.pubkey())).await.unwrap())));
+    rows.push(("policy_deposit", cu(h.deposit(500 * USDC).await.unwrap())));
+    rows.push(("escrow_create", cu(h.create_escrow(0, 0, 25 * USDC).await.unwrap())));
+    rows.push(("escrow_submit_proof (instant: proof + release)", cu(h.submit_proof(0, 0).await.unwrap())));
+    h.create_escrow(1, 1, 50 * USDC).await.unwrap();
+    rows.push(("escrow_submit_proof (delay: proof only)", cu(h.submit_proof(1, 1).await.unwrap())));
+    h.svm().advance_clock(3_600);
+    rows.push(("escrow_release (delay tier)", cu(h.release(1, 1).await.unwrap())));
+    h.create_escrow(2, 2, 90 * USDC).await.unwrap();
+    h.submit_proof(2, 2).await.unwrap();
+    rows.push(("escrow_approve (approval tier)", cu(h.approve(2, 2).await.unwrap())));
+    h.create_escrow(3, 0, 10 * USDC).await.unwrap();
+    h.svm().advance_clock(86_400);
+    rows.push(("escrow_refund", cu(h.refund(3).await.unwrap())));
+    rows
+}
