@@ -5,15 +5,20 @@ use anchor_lang::Discriminator;
 
 use crate::error::ClientError;
 
-fn decode<T: bytemuck::Pod + Discriminator>(name: &'static str, data: &[u8]) -> Result<T, ClientError> {
+fn decode<T: bytemuck::Pod + Discriminator>(
+    name: &'static str,
+    data: &[u8],
+) -> Result<T, ClientError> {
     let disc = T::DISCRIMINATOR;
-    let body = data
-        .strip_prefix(disc)
-        .ok_or(ClientError::AccountDecode { name, reason: "discriminator does not match" })?;
+    let body = data.strip_prefix(disc).ok_or(ClientError::AccountDecode {
+        name,
+        reason: "discriminator does not match",
+    })?;
     let size = core::mem::size_of::<T>();
-    let bytes = body
-        .get(..size)
-        .ok_or(ClientError::AccountDecode { name, reason: "account data too short" })?;
+    let bytes = body.get(..size).ok_or(ClientError::AccountDecode {
+        name,
+        reason: "account data too short",
+    })?;
     Ok(bytemuck::pod_read_unaligned(bytes))
 }
 
@@ -33,5 +38,8 @@ pub fn token_account_amount(data: &[u8]) -> Result<u64, ClientError> {
     data.get(64..72)
         .and_then(|b| b.try_into().ok())
         .map(u64::from_le_bytes)
-        .ok_or(ClientError::AccountDecode { name: "TokenAccount", reason: "account data too short" })
+        .ok_or(ClientError::AccountDecode {
+            name: "TokenAccount",
+            reason: "account data too short",
+        })
 }

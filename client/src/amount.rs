@@ -15,7 +15,11 @@ pub enum AmountError {
     #[error("amount '{0}' is negative: amounts must be >= 0")]
     Negative(String),
     #[error("amount '{input}' has {given} decimal places; this mint allows at most {max}")]
-    TooManyDecimals { input: String, given: usize, max: u8 },
+    TooManyDecimals {
+        input: String,
+        given: usize,
+        max: u8,
+    },
     #[error("amount '{0}' is not a decimal number: use digits with at most one '.', e.g. 12.5")]
     Invalid(String),
     #[error("amount '{0}' is too large: the maximum is 18446744073709551615 base units")]
@@ -57,7 +61,9 @@ pub fn parse_amount(input: &str, decimals: u8) -> Result<u64, AmountError> {
         });
     }
     let overflow = || AmountError::Overflow(s.to_string());
-    let scale = 10u64.checked_pow(u32::from(decimals)).ok_or_else(overflow)?;
+    let scale = 10u64
+        .checked_pow(u32::from(decimals))
+        .ok_or_else(overflow)?;
     let whole_units = if whole.is_empty() {
         0
     } else {
@@ -121,11 +127,29 @@ mod tests {
     fn rejects_bad_input() {
         assert_eq!(parse_usdc(""), Err(AmountError::Empty));
         assert!(matches!(parse_usdc("-1"), Err(AmountError::Negative(_))));
-        assert!(matches!(parse_usdc("0.0000001"), Err(AmountError::TooManyDecimals { given: 7, max: 6, .. })));
-        assert!(matches!(parse_usdc("18446744073709.551616"), Err(AmountError::Overflow(_))));
-        assert!(matches!(parse_usdc("99999999999999999999999"), Err(AmountError::Overflow(_))));
-        for bad in [".", "1.2.3", "1e6", "abc", "1,000", "1_000", " 1 2", "0x10", "NaN"] {
-            assert!(matches!(parse_usdc(bad), Err(AmountError::Invalid(_))), "{bad}");
+        assert!(matches!(
+            parse_usdc("0.0000001"),
+            Err(AmountError::TooManyDecimals {
+                given: 7,
+                max: 6,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_usdc("18446744073709.551616"),
+            Err(AmountError::Overflow(_))
+        ));
+        assert!(matches!(
+            parse_usdc("99999999999999999999999"),
+            Err(AmountError::Overflow(_))
+        ));
+        for bad in [
+            ".", "1.2.3", "1e6", "abc", "1,000", "1_000", " 1 2", "0x10", "NaN",
+        ] {
+            assert!(
+                matches!(parse_usdc(bad), Err(AmountError::Invalid(_))),
+                "{bad}"
+            );
         }
     }
 

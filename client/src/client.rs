@@ -59,7 +59,12 @@ impl<T: Transport> EscrowClient<T> {
                 all.push(*signer);
             }
         }
-        let tx = Transaction::new_signed_with_payer(instructions, Some(&payer.pubkey()), &all, blockhash);
+        let tx = Transaction::new_signed_with_payer(
+            instructions,
+            Some(&payer.pubkey()),
+            &all,
+            blockhash,
+        );
         self.transport.send_transaction(tx).await
     }
 
@@ -99,7 +104,10 @@ impl<T: Transport> EscrowClient<T> {
         decimals: u8,
     ) -> Result<TxOutcome, ClientError> {
         let space = spl_token::state::Mint::LEN;
-        let lamports = self.transport.minimum_balance_for_rent_exemption(space).await?;
+        let lamports = self
+            .transport
+            .minimum_balance_for_rent_exemption(space)
+            .await?;
         let create = system_instruction::create_account(
             &payer.pubkey(),
             &mint.pubkey(),
@@ -107,14 +115,25 @@ impl<T: Transport> EscrowClient<T> {
             space as u64,
             &spl_token::ID,
         );
-        let init = spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), mint_authority, None, decimals)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let init = spl_token::instruction::initialize_mint2(
+            &spl_token::ID,
+            &mint.pubkey(),
+            mint_authority,
+            None,
+            decimals,
+        )
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
         self.send(&[create, init], payer, &[mint]).await
     }
 
     /// Creates `owner`'s associated token account for `mint` if it does not
     /// exist yet (idempotent) and returns its address.
-    pub async fn create_ata(&self, payer: &dyn Signer, owner: &Pubkey, mint: &Pubkey) -> Result<Pubkey, ClientError> {
+    pub async fn create_ata(
+        &self,
+        payer: &dyn Signer,
+        owner: &Pubkey,
+        mint: &Pubkey,
+    ) -> Result<Pubkey, ClientError> {
         let ata = associated_token_address(owner, mint, &spl_token::ID);
         if self.transport.get_account(&ata).await?.is_none() {
             let ix = spl_associated_token_account::instruction::create_associated_token_account_idempotent(
@@ -137,8 +156,15 @@ impl<T: Transport> EscrowClient<T> {
         destination: &Pubkey,
         amount: u64,
     ) -> Result<TxOutcome, ClientError> {
-        let ix = spl_token::instruction::mint_to(&spl_token::ID, mint, destination, &authority.pubkey(), &[], amount)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let ix = spl_token::instruction::mint_to(
+            &spl_token::ID,
+            mint,
+            destination,
+            &authority.pubkey(),
+            &[],
+            amount,
+        )
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
         self.send(&[ix], payer, &[authority]).await
     }
 
@@ -155,18 +181,30 @@ impl<T: Transport> EscrowClient<T> {
     ) -> Result<CreateOutcome, ClientError> {
         let address = escrow_address(policy, args.escrow_id).0;
         let existing = |escrow: Escrow| -> Result<CreateOutcome, ClientError> {
-            let same = escrow.provider == args.provider && escrow.amount == args.amount && escrow.task_hash == args.task_hash;
+            let same = escrow.provider == args.provider
+                && escrow.amount == args.amount
+                && escrow.task_hash == args.task_hash;
             if same {
                 Ok(CreateOutcome::AlreadyExists(Box::new(escrow)))
             } else {
-                Err(ClientError::EscrowIdTaken { policy: *policy, escrow_id: args.escrow_id })
+                Err(ClientError::EscrowIdTaken {
+                    policy: *policy,
+                    escrow_id: args.escrow_id,
+                })
             }
         };
         if let Some(escrow) = self.escrow(&address).await? {
             return existing(escrow);
         }
         let mint = self.policy(policy).await?.mint;
-        let ix = instructions::escrow_create(policy, &mint, &spl_token::ID, &agent.pubkey(), &payer.pubkey(), args.clone());
+        let ix = instructions::escrow_create(
+            policy,
+            &mint,
+            &spl_token::ID,
+            &agent.pubkey(),
+            &payer.pubkey(),
+            args.clone(),
+        );
         match self.send(&[ix], payer, &[agent]).await {
             Ok(outcome) => Ok(CreateOutcome::Created(outcome)),
             // A previous attempt may have landed between our read and send.

@@ -34,10 +34,11 @@ impl EmbeddedSvm {
             reason: e.to_string(),
         })?;
         let mut svm = LiteSVM::new();
-        svm.add_program(PROGRAM_ID, &bytes).map_err(|e| ClientError::ProgramBinary {
-            path: so_path.display().to_string(),
-            reason: format!("LiteSVM rejected it: {e:?}"),
-        })?;
+        svm.add_program(PROGRAM_ID, &bytes)
+            .map_err(|e| ClientError::ProgramBinary {
+                path: so_path.display().to_string(),
+                reason: format!("LiteSVM rejected it: {e:?}"),
+            })?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
@@ -45,7 +46,9 @@ impl EmbeddedSvm {
         let mut clock: Clock = svm.get_sysvar();
         clock.unix_timestamp = now;
         svm.set_sysvar(&clock);
-        Ok(Self { svm: Mutex::new(svm) })
+        Ok(Self {
+            svm: Mutex::new(svm),
+        })
     }
 
     /// Loads the program from `$AGENT_ESCROW_SO`, else from
@@ -68,7 +71,10 @@ impl EmbeddedSvm {
         self.lock()
             .airdrop(address, lamports)
             .map(|_| ())
-            .map_err(|f| ClientError::Transaction { err: f.err, logs: f.meta.logs })
+            .map_err(|f| ClientError::Transaction {
+                err: f.err,
+                logs: f.meta.logs,
+            })
     }
 
     /// Moves the cluster clock forward by `seconds`.

@@ -27,7 +27,11 @@ pub struct ProgramFailure {
 impl std::fmt::Display for ProgramFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.name.is_empty() {
-            write!(f, "instruction {} failed with custom error {}", self.instruction_index, self.code)?;
+            write!(
+                f,
+                "instruction {} failed with custom error {}",
+                self.instruction_index, self.code
+            )?;
         } else {
             write!(f, "{} (error {}): {}", self.name, self.code, self.message)?;
         }
@@ -46,12 +50,20 @@ pub enum ClientError {
     Program(ProgramFailure),
     /// The runtime rejected the transaction for another reason.
     #[error("transaction failed: {err}")]
-    Transaction { err: TransactionError, logs: Vec<String> },
+    Transaction {
+        err: TransactionError,
+        logs: Vec<String>,
+    },
     #[error("account {0} does not exist")]
     AccountNotFound(Pubkey),
     #[error("could not decode {name} account: {reason}")]
-    AccountDecode { name: &'static str, reason: &'static str },
-    #[error("program binary {path}: {reason}. Build it with `make build-sbf` (or set AGENT_ESCROW_SO)")]
+    AccountDecode {
+        name: &'static str,
+        reason: &'static str,
+    },
+    #[error(
+        "program binary {path}: {reason}. Build it with `make build-sbf` (or set AGENT_ESCROW_SO)"
+    )]
     ProgramBinary { path: String, reason: String },
     #[error("escrow id {escrow_id} of policy {policy} is already used by an escrow with different terms; choose another --escrow-id")]
     EscrowIdTaken { policy: Pubkey, escrow_id: u64 },
@@ -71,7 +83,8 @@ impl ClientError {
     /// Builds the error for a failed transaction from its error and logs.
     pub fn from_transaction(err: TransactionError, logs: Vec<String>) -> Self {
         use solana_transaction_error::TransactionError as TE;
-        let TE::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) = err
+        let TE::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) =
+            err
         else {
             return Self::Transaction { err, logs };
         };
@@ -79,7 +92,9 @@ impl ClientError {
         let mut message = String::new();
         let mut details = Vec::new();
         for line in &logs {
-            let Some(text) = line.strip_prefix("Program log: ") else { continue };
+            let Some(text) = line.strip_prefix("Program log: ") else {
+                continue;
+            };
             if let Some((n, m)) = parse_anchor_error(text) {
                 name = n;
                 message = m;
@@ -91,7 +106,14 @@ impl ClientError {
         if let Some(pos) = details.iter().rposition(|d| d.starts_with("Instruction: ")) {
             details.drain(..=pos);
         }
-        Self::Program(ProgramFailure { instruction_index: index, code, name, message, details, logs })
+        Self::Program(ProgramFailure {
+            instruction_index: index,
+            code,
+            name,
+            message,
+            details,
+            logs,
+        })
     }
 }
 
@@ -100,7 +122,16 @@ fn parse_anchor_error(text: &str) -> Option<(String, String)> {
     if !text.starts_with("AnchorError") {
         return None;
     }
-    let code = text.split("Error Code: ").nth(1)?.split('.').next()?.to_string();
-    let message = text.split("Error Message: ").nth(1)?.trim_end_matches('.').to_string();
+    let code = text
+        .split("Error Code: ")
+        .nth(1)?
+        .split('.')
+        .next()?
+        .to_string();
+    let message = text
+        .split("Error Message: ")
+        .nth(1)?
+        .trim_end_matches('.')
+        .to_string();
     Some((code, message))
 }

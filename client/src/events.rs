@@ -125,7 +125,10 @@ impl EscrowEvent {
             policy: policy.to_string(),
             escrow: escrow.map(|e| e.to_string()),
             amount,
-            fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         }
     }
 }
@@ -159,7 +162,9 @@ pub fn parse_events_for(logs: &[String], program_id: &Pubkey) -> Vec<EscrowEvent
     let mut stack: Vec<bool> = Vec::new();
     let mut events = Vec::new();
     for line in logs {
-        let Some(rest) = line.strip_prefix("Program ") else { continue };
+        let Some(rest) = line.strip_prefix("Program ") else {
+            continue;
+        };
         if let Some(data) = rest.strip_prefix("data: ") {
             if stack.last() == Some(&true) {
                 if let Ok(payload) = base64::engine::general_purpose::STANDARD.decode(data.trim()) {

@@ -11,7 +11,9 @@ use anchor_lang::{
     InstructionData, ToAccountMetas,
 };
 
-use crate::pda::{escrow_address, escrow_vault_address, policy_address, policy_vault_address, PROGRAM_ID};
+use crate::pda::{
+    escrow_address, escrow_vault_address, policy_address, policy_vault_address, PROGRAM_ID,
+};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
@@ -22,7 +24,12 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
 }
 
 /// `policy_create`: `owner` signs and pays rent for the policy and its vault.
-pub fn policy_create(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: PolicyCreateArgs) -> Instruction {
+pub fn policy_create(
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    args: PolicyCreateArgs,
+) -> Instruction {
     let policy = policy_address(owner, &args.agent, mint).0;
     build(
         accounts::PolicyCreate {
@@ -98,7 +105,11 @@ pub struct EscrowAccounts {
 }
 
 /// `escrow_submit_proof`: `provider` signs; `proof_hash` = sha256 of the deliverable.
-pub fn escrow_submit_proof(provider: &Pubkey, keys: &EscrowAccounts, proof_hash: [u8; 32]) -> Instruction {
+pub fn escrow_submit_proof(
+    provider: &Pubkey,
+    keys: &EscrowAccounts,
+    proof_hash: [u8; 32],
+) -> Instruction {
     build(
         accounts::EscrowSubmitProof {
             provider: *provider,
@@ -146,7 +157,13 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
 }
 
 /// `escrow_refund`: any `cranker` signs (after the deadline, no proof).
-pub fn escrow_refund(cranker: &Pubkey, policy: &Pubkey, escrow: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
+pub fn escrow_refund(
+    cranker: &Pubkey,
+    policy: &Pubkey,
+    escrow: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
     build(
         accounts::EscrowRefund {
             cranker: *cranker,

@@ -35,5 +35,9 @@ pub fn escrow_vault_address(escrow: &Pubkey) -> (Pubkey, u8) {
 
 /// The associated token account (ATA) of `owner` for `mint` under `token_program`.
 pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-    anchor_spl::associated_token::get_associated_token_address_with_program_id(owner, mint, token_program)
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(
+        owner,
+        mint,
+        token_program,
+    )
 }

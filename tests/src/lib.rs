@@ -30,7 +30,9 @@ pub const START: i64 = 1_795_262_400;
 pub fn program_so() -> PathBuf {
     std::env::var_os(agent_escrow_client::embedded::PROGRAM_SO_ENV)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/agent_escrow.so"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/agent_escrow.so")
+        })
 }
 
 /// A deterministic keypair from a one-byte seed.
@@ -71,7 +73,8 @@ pub struct Harness {
 impl Harness {
     /// Fresh chain, clock at [`START`], keys funded, mint created, owner ATA funded.
     pub async fn new() -> Self {
-        let svm = EmbeddedSvm::new(&program_so()).expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
+        let svm = EmbeddedSvm::new(&program_so())
+            .expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
         svm.set_unix_timestamp(START);
         let h = Harness {
             client: EscrowClient::new(svm),
@@ -84,9 +87,15 @@ impl Harness {
             mint: key(9).pubkey(),
             owner_ata: Pubkey::default(),
         };
-        for k in [&h.owner, &h.agent, &h.cranker, &h.attacker, &h.mint_authority]
-            .into_iter()
-            .chain(h.providers.iter())
+        for k in [
+            &h.owner,
+            &h.agent,
+            &h.cranker,
+            &h.attacker,
+            &h.mint_authority,
+        ]
+        .into_iter()
+        .chain(h.providers.iter())
         {
             h.svm().airdrop(&k.pubkey(), FUNDING).unwrap();
         }
@@ -94,13 +103,26 @@ impl Harness {
             .create_mint(&h.mint_authority, &key(9), &h.mint_authority.pubkey(), 6)
             .await
             .unwrap();
-        let owner_ata = h.client.create_ata(&h.owner, &h.owner.pubkey(), &h.mint).await.unwrap();
+        let owner_ata = h
+            .client
+            .create_ata(&h.owner, &h.owner.pubkey(), &h.mint)
+            .await
+            .unwrap();
         h.client
-            .mint_to(&h.mint_authority, &h.mint, &h.mint_authority, &owner_ata, 10_000 * USDC)
+            .mint_to(
+                &h.mint_authority,
+                &h.mint,
+                &h.mint_authority,
+                &owner_ata,
+                10_000 * USDC,
+            )
             .await
             .unwrap();
         for p in &h.providers {
-            h.client.create_ata(&h.owner, &p.pubkey(), &h.mint).await.unwrap();
+            h.client
+                .create_ata(&h.owner, &p.pubkey(), &h.mint)
+                .await
+                .unwrap();
         }
         Harness { owner_ata, ..h }
     }
@@ -108,7 +130,9 @@ impl Harness {
     /// A harness with a policy created from `default_limits` and 500 USDC deposited.
     pub async fn with_policy() -> Self {
         let h = Self::new().await;
-        h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+        h.policy_create(default_limits(h.agent.pubkey()))
+            .await
+            .unwrap();
         h.deposit(500 * USDC).await.unwrap();
         h
     }
@@ -138,7 +162,8 @@ impl Harness {
     }
 
     pub async fn policy_create(&self, args: PolicyCreateArgs) -> Result<TxOutcome, ClientError> {
-        let ix = instructions::policy_create(&self.owner.pubkey(), &self.mint, &spl_token::ID, args);
+        let ix =
+            instructions::policy_create(&self.owner.pubkey(), &self.mint, &spl_token::ID, args);
         self.client.send(&[ix], &self.owner, &[]).await
     }
 
@@ -155,7 +180,13 @@ impl Harness {
     }
 
     /// Escrow args: `task_hash = sha256("task <id>")`, deadline `deadline_in` seconds from now.
-    pub async fn escrow_args(&self, id: u64, provider: Pubkey, amount: u64, deadline_in: i64) -> EscrowCreateArgs {
+    pub async fn escrow_args(
+        &self,
+        id: u64,
+        provider: Pubkey,
+        amount: u64,
+        deadline_in: i64,
+    ) -> EscrowCreateArgs {
         EscrowCreateArgs {
             escrow_id: id,
             provider,
@@ -166,7 +197,10 @@ impl Harness {
     }
 
     /// Sends `escrow_create` signed by the agent (also fee and rent payer).
-    pub async fn create_escrow_with(&self, args: EscrowCreateArgs) -> Result<TxOutcome, ClientError> {
+    pub async fn create_escrow_with(
+        &self,
+        args: EscrowCreateArgs,
+    ) -> Result<TxOutcome, ClientError> {
         let ix = instructions::escrow_create(
             &self.policy(),
             &self.mint,
@@ -179,8 +213,15 @@ impl Harness {
     }
 
     /// `escrow_create` for provider `p` (index), deadline one day out.
-    pub async fn create_escrow(&self, id: u64, p: usize, amount: u64) -> Result<TxOutcome, ClientError> {
-        let args = self.escrow_args(id, self.providers[p].pubkey(), amount, 86_400).await;
+    pub async fn create_escrow(
+        &self,
+        id: u64,
+        p: usize,
+        amount: u64,
+    ) -> Result<TxOutcome, ClientError> {
+        let args = self
+            .escrow_args(id, self.providers[p].pubkey(), amount, 86_400)
+            .await;
         self.create_escrow_with(args).await
     }
 
@@ -215,7 +256,13 @@ impl Harness {
     }
 
     pub async fn refund(&self, id: u64) -> Result<TxOutcome, ClientError> {
-        let ix = instructions::escrow_refund(&self.cranker.pubkey(), &self.policy(), &self.escrow(id), &self.mint, &spl_token::ID);
+        let ix = instructions::escrow_refund(
+            &self.cranker.pubkey(),
+            &self.policy(),
+            &self.escrow(id),
+            &self.mint,
+            &spl_token::ID,
+        );
         self.client.send(&[ix], &self.cranker, &[]).await
     }
 
@@ -224,21 +271,40 @@ impl Harness {
     }
 
     pub async fn escrow_state(&self, id: u64) -> Escrow {
-        self.client.escrow(&self.escrow(id)).await.unwrap().expect("escrow exists")
+        self.client
+            .escrow(&self.escrow(id))
+            .await
+            .unwrap()
+            .expect("escrow exists")
     }
 
     /// Token balances (base units) of every account a test may touch:
     /// owner ATA, policy vault, escrow vaults 0..8, provider ATAs.
     pub async fn balances(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
-        out.insert("owner".to_string(), self.client.token_balance(&self.owner_ata).await.unwrap());
-        out.insert("vault".to_string(), self.client.token_balance(&self.vault()).await.unwrap());
+        out.insert(
+            "owner".to_string(),
+            self.client.token_balance(&self.owner_ata).await.unwrap(),
+        );
+        out.insert(
+            "vault".to_string(),
+            self.client.token_balance(&self.vault()).await.unwrap(),
+        );
         for id in 0..8 {
             let ev = agent_escrow_client::pda::escrow_vault_address(&self.escrow(id)).0;
-            out.insert(format!("escrow_vault_{id}"), self.client.token_balance(&ev).await.unwrap());
+            out.insert(
+                format!("escrow_vault_{id}"),
+                self.client.token_balance(&ev).await.unwrap(),
+            );
         }
         for (i, p) in self.providers.iter().enumerate() {
-            out.insert(format!("provider_{i}"), self.client.token_balance(&self.ata(&p.pubkey())).await.unwrap());
+            out.insert(
+                format!("provider_{i}"),
+                self.client
+                    .token_balance(&self.ata(&p.pubkey()))
+                    .await
+                    .unwrap(),
+            );
         }
         out
     }
@@ -251,7 +317,10 @@ pub fn proof_hash(id: u64) -> [u8; 32] {
 
 /// Asserts that `result` failed with this program's `expected` error code.
 #[track_caller]
-pub fn assert_program_error<T: std::fmt::Debug>(result: Result<T, ClientError>, expected: agent_escrow::error::EscrowError) {
+pub fn assert_program_error<T: std::fmt::Debug>(
+    result: Result<T, ClientError>,
+    expected: agent_escrow::error::EscrowError,
+) {
     let code: u32 = expected.into();
     assert_code(result, code);
 }
@@ -260,7 +329,11 @@ pub fn assert_program_error<T: std::fmt::Debug>(result: Result<T, ClientError>, 
 #[track_caller]
 pub fn assert_code<T: std::fmt::Debug>(result: Result<T, ClientError>, code: u32) {
     match result {
-        Err(ClientError::Program(failure)) => assert_eq!(failure.code, code, "wrong error: {failure}\n{:#?}", failure.logs),
+        Err(ClientError::Program(failure)) => assert_eq!(
+            failure.code, code,
+            "wrong error: {failure}\n{:#?}",
+            failure.logs
+        ),
         other => panic!("expected custom error {code}, got {other:?}"),
     }
 }
@@ -272,17 +345,37 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
     let h = Harness::new().await;
     let mut rows = Vec::new();
     let cu = |out: TxOutcome| out.compute_units;
-    rows.push(("policy_create", cu(h.policy_create(default_limits(h.agent.pubkey())).await.unwrap())));
+    rows.push((
+        "policy_create",
+        cu(h.policy_create(default_limits(h.agent.pubkey()))
+            .await
+            .unwrap()),
+    ));
     rows.push(("policy_deposit", cu(h.deposit(500 * USDC).await.unwrap())));
-    rows.push(("escrow_create", cu(h.create_escrow(0, 0, 25 * USDC).await.unwrap())));
-    rows.push(("escrow_submit_proof (instant: proof + release)", cu(h.submit_proof(0, 0).await.unwrap())));
+    rows.push((
+        "escrow_create",
+        cu(h.create_escrow(0, 0, 25 * USDC).await.unwrap()),
+    ));
+    rows.push((
+        "escrow_submit_proof (instant: proof + release)",
+        cu(h.submit_proof(0, 0).await.unwrap()),
+    ));
     h.create_escrow(1, 1, 50 * USDC).await.unwrap();
-    rows.push(("escrow_submit_proof (delay: proof only)", cu(h.submit_proof(1, 1).await.unwrap())));
+    rows.push((
+        "escrow_submit_proof (delay: proof only)",
+        cu(h.submit_proof(1, 1).await.unwrap()),
+    ));
     h.svm().advance_clock(3_600);
-    rows.push(("escrow_release (delay tier)", cu(h.release(1, 1).await.unwrap())));
+    rows.push((
+        "escrow_release (delay tier)",
+        cu(h.release(1, 1).await.unwrap()),
+    ));
     h.create_escrow(2, 2, 90 * USDC).await.unwrap();
     h.submit_proof(2, 2).await.unwrap();
-    rows.push(("escrow_approve (approval tier)", cu(h.approve(2, 2).await.unwrap())));
+    rows.push((
+        "escrow_approve (approval tier)",
+        cu(h.approve(2, 2).await.unwrap()),
+    ));
     h.create_escrow(3, 0, 10 * USDC).await.unwrap();
     h.svm().advance_clock(86_400);
     rows.push(("escrow_refund", cu(h.refund(3).await.unwrap())));

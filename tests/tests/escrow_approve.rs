@@ -1,4 +1,7 @@
-use agent_escrow::{error::EscrowError, state::{EscrowState, ReleaseTier}};
+use agent_escrow::{
+    error::EscrowError,
+    state::{EscrowState, ReleaseTier},
+};
 use agent_escrow_client::{events::EscrowEvent, instructions, Signer};
 use agent_escrow_tests::*;
 use anchor_lang::error::ErrorCode as AnchorError;
@@ -17,7 +20,10 @@ async fn owner_approves_large_escrow_after_proof() {
     assert_eq!(h.escrow_state(0).await.state, EscrowState::Released as u8);
     match out.events.as_slice() {
         [EscrowEvent::EscrowReleased(r)] => {
-            assert_eq!((r.amount, r.tier, r.released_by), (90 * USDC, ReleaseTier::Approval, h.owner.pubkey()))
+            assert_eq!(
+                (r.amount, r.tier, r.released_by),
+                (90 * USDC, ReleaseTier::Approval, h.owner.pubkey())
+            )
         }
         other => panic!("unexpected events {other:?}"),
     }
@@ -32,7 +38,10 @@ async fn only_the_owner_approves() {
     let before = h.balances().await;
     for signer in [&h.agent, &h.attacker, &h.providers[1]] {
         let ix = instructions::escrow_approve(&signer.pubkey(), &keys);
-        assert_code(h.client.send(&[ix], signer, &[]).await, AnchorError::ConstraintHasOne.into());
+        assert_code(
+            h.client.send(&[ix], signer, &[]).await,
+            AnchorError::ConstraintHasOne.into(),
+        );
     }
     assert_eq!(h.balances().await, before);
 }

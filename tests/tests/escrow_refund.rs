@@ -25,7 +25,10 @@ async fn refund_at_exact_deadline_returns_funds_and_credits_spend() {
     assert_eq!(p.total_refunded, 100 * USDC);
     match out.events.as_slice() {
         [EscrowEvent::EscrowRefunded(r)] => {
-            assert_eq!((r.amount, r.vault_balance, r.spent_24h, r.spent_30d), (100 * USDC, 500 * USDC, 0, 0));
+            assert_eq!(
+                (r.amount, r.vault_balance, r.spent_24h, r.spent_30d),
+                (100 * USDC, 500 * USDC, 0, 0)
+            );
             assert_eq!(r.state, EscrowState::Refunded);
         }
         other => panic!("unexpected events {other:?}"),
@@ -37,7 +40,9 @@ async fn refund_at_exact_deadline_returns_funds_and_credits_spend() {
 async fn refund_credits_only_buckets_still_in_window() {
     // Given 100 USDC escrowed at START with a 2-day deadline.
     let h = Harness::with_policy().await;
-    let args = h.escrow_args(0, h.providers[0].pubkey(), 100 * USDC, 2 * 86_400).await;
+    let args = h
+        .escrow_args(0, h.providers[0].pubkey(), 100 * USDC, 2 * 86_400)
+        .await;
     h.create_escrow_with(args).await.unwrap();
     h.create_escrow(1, 0, 10 * USDC).await.unwrap();
     // When it is refunded 2 days later (hour bucket recycled? no newer spend,

@@ -1,4 +1,7 @@
-use agent_escrow::{error::EscrowError, state::{EscrowState, ReleaseTier}};
+use agent_escrow::{
+    error::EscrowError,
+    state::{EscrowState, ReleaseTier},
+};
 use agent_escrow_client::{events::EscrowEvent, instructions, Signer};
 use agent_escrow_tests::*;
 
@@ -23,7 +26,15 @@ async fn anyone_releases_after_the_exact_delay() {
     assert_eq!(h.escrow_state(0).await.state, EscrowState::Released as u8);
     match out.events.as_slice() {
         [EscrowEvent::EscrowReleased(r)] => {
-            assert_eq!((r.amount, r.tier, r.released_by, r.state), (50 * USDC, ReleaseTier::Delay, h.cranker.pubkey(), EscrowState::Released))
+            assert_eq!(
+                (r.amount, r.tier, r.released_by, r.state),
+                (
+                    50 * USDC,
+                    ReleaseTier::Delay,
+                    h.cranker.pubkey(),
+                    EscrowState::Released
+                )
+            )
         }
         other => panic!("unexpected events {other:?}"),
     }
@@ -50,11 +61,18 @@ async fn release_pays_only_the_provider() {
     h.create_escrow(0, 0, 50 * USDC).await.unwrap();
     h.submit_proof(0, 0).await.unwrap();
     h.svm().set_unix_timestamp(START + 3_600);
-    let cranker_ata = h.client.create_ata(&h.cranker, &h.cranker.pubkey(), &h.mint).await.unwrap();
+    let cranker_ata = h
+        .client
+        .create_ata(&h.cranker, &h.cranker.pubkey(), &h.mint)
+        .await
+        .unwrap();
     let mut keys = h.escrow_accounts(0, &h.providers[0].pubkey());
     keys.provider_token = cranker_ata;
     let ix = instructions::escrow_release(&h.cranker.pubkey(), &keys);
     let before = h.balances().await;
-    assert_program_error(h.client.send(&[ix], &h.cranker, &[]).await, EscrowError::InvalidProvider);
+    assert_program_error(
+        h.client.send(&[ix], &h.cranker, &[]).await,
+        EscrowError::InvalidProvider,
+    );
     assert_eq!(h.balances().await, before);
 }

@@ -7,7 +7,9 @@ use anchor_spl::token::spl_token;
 #[tokio::test]
 async fn deposit_moves_tokens_and_emits() {
     let h = Harness::new().await;
-    h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+    h.policy_create(default_limits(h.agent.pubkey()))
+        .await
+        .unwrap();
     let before = h.balances().await;
     let out = h.deposit(500 * USDC).await.unwrap();
     let after = h.balances().await;
@@ -16,7 +18,10 @@ async fn deposit_moves_tokens_and_emits() {
     assert_eq!(h.policy_state().await.total_deposited, 500 * USDC);
     match out.events.as_slice() {
         [EscrowEvent::Deposited(e)] => {
-            assert_eq!((e.policy, e.depositor, e.amount, e.vault_balance), (h.policy(), h.owner.pubkey(), 500 * USDC, 500 * USDC))
+            assert_eq!(
+                (e.policy, e.depositor, e.amount, e.vault_balance),
+                (h.policy(), h.owner.pubkey(), 500 * USDC, 500 * USDC)
+            )
         }
         other => panic!("unexpected events {other:?}"),
     }
@@ -31,7 +36,9 @@ async fn deposit_moves_tokens_and_emits() {
 #[tokio::test]
 async fn zero_deposit_rejected() {
     let h = Harness::new().await;
-    h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+    h.policy_create(default_limits(h.agent.pubkey()))
+        .await
+        .unwrap();
     let before = h.balances().await;
     assert_program_error(h.deposit(0).await, EscrowError::ZeroAmount);
     assert_eq!(h.balances().await, before);
@@ -41,10 +48,23 @@ async fn zero_deposit_rejected() {
 async fn deposit_into_substituted_vault_rejected() {
     // Given a policy and an attacker-owned token account in the same mint.
     let h = Harness::new().await;
-    h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
-    let attacker_ata = h.client.create_ata(&h.attacker, &h.attacker.pubkey(), &h.mint).await.unwrap();
+    h.policy_create(default_limits(h.agent.pubkey()))
+        .await
+        .unwrap();
+    let attacker_ata = h
+        .client
+        .create_ata(&h.attacker, &h.attacker.pubkey(), &h.mint)
+        .await
+        .unwrap();
     // When the deposit names the attacker's account as the vault.
-    let mut ix = instructions::policy_deposit(&h.policy(), &h.mint, &spl_token::ID, &h.owner.pubkey(), &h.owner_ata, USDC);
+    let mut ix = instructions::policy_deposit(
+        &h.policy(),
+        &h.mint,
+        &spl_token::ID,
+        &h.owner.pubkey(),
+        &h.owner_ata,
+        USDC,
+    );
     ix.accounts[2].pubkey = attacker_ata;
     let before = h.balances().await;
     let result = h.client.send(&[ix], &h.owner, &[]).await;

@@ -10,7 +10,12 @@
 //! registry-built toolchain): all arithmetic is checked and returns
 //! [`error::EscrowError`].
 #![deny(clippy::arithmetic_side_effects)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -51,7 +56,10 @@ pub mod agent_escrow {
     }
 
     /// Provider records its proof; instant-tier escrows are paid at once.
-    pub fn escrow_submit_proof(ctx: Context<EscrowSubmitProof>, proof_hash: [u8; 32]) -> Result<()> {
+    pub fn escrow_submit_proof(
+        ctx: Context<EscrowSubmitProof>,
+        proof_hash: [u8; 32],
+    ) -> Result<()> {
         instructions::escrow_submit_proof::escrow_submit_proof(ctx, proof_hash)
     }
 

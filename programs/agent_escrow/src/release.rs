@@ -32,7 +32,14 @@ impl Payout<'_, '_> {
         let (policy_key, escrow_id, bump, amount, tier, provider) = {
             let mut escrow = self.escrow.load_mut()?;
             escrow.state = EscrowState::Released as u8;
-            (escrow.policy, escrow.escrow_id, escrow.bump, escrow.amount, escrow.tier, escrow.provider)
+            (
+                escrow.policy,
+                escrow.escrow_id,
+                escrow.bump,
+                escrow.amount,
+                escrow.tier,
+                escrow.provider,
+            )
         };
         {
             let mut policy = self.policy.load_mut()?;
@@ -42,7 +49,12 @@ impl Payout<'_, '_> {
                 .ok_or(EscrowError::ArithmeticOverflow)?;
         }
         let id = escrow_id.to_le_bytes();
-        let seeds: &[&[u8]] = &[ESCROW_SEED, policy_key.as_ref(), &id, core::slice::from_ref(&bump)];
+        let seeds: &[&[u8]] = &[
+            ESCROW_SEED,
+            policy_key.as_ref(),
+            &id,
+            core::slice::from_ref(&bump),
+        ];
         transfer_checked(
             &self.token_program.to_account_info(),
             &self.vault.to_account_info(),

@@ -9,9 +9,13 @@ use crate::{
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
-/// Accounts: 0. `[signer]` owner, 1. `[writable]` policy, 2. `[writable]`
-/// escrow, 3. `[writable]` escrow vault, 4. `[writable]` provider token
-/// account (owner = escrow.provider, mint = policy mint), 5. `[]` mint,
+/// Accounts, in order:
+/// 0. `[signer]` owner.
+/// 1. `[writable]` policy.
+/// 2. `[writable]` escrow.
+/// 3. `[writable]` escrow vault.
+/// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint)
+/// 5. `[]` mint.
 /// 6. `[]` token program.
 #[derive(Accounts)]
 pub struct EscrowApprove<'info> {
@@ -45,8 +49,14 @@ pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
     let accounts = &ctx.accounts;
     {
         let escrow = accounts.escrow.load()?;
-        require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
-        require!(tier_from_u8(escrow.tier)? == ReleaseTier::Approval, EscrowError::NotApprovalTier);
+        require!(
+            escrow.state()? == EscrowState::ProofSubmitted,
+            EscrowError::InvalidEscrowState
+        );
+        require!(
+            tier_from_u8(escrow.tier)? == ReleaseTier::Approval,
+            EscrowError::NotApprovalTier
+        );
     }
     Payout {
         policy: &accounts.policy,

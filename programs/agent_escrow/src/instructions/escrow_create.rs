@@ -4,7 +4,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::{ACCOUNT_VERSION, ESCROW_SEED, ESCROW_VAULT_SEED, MAX_ESCROW_DURATION, POLICY_SEED},
+    constants::{
+        ACCOUNT_VERSION, ESCROW_SEED, ESCROW_VAULT_SEED, MAX_ESCROW_DURATION, POLICY_SEED,
+    },
     error::EscrowError,
     events::EscrowCreated,
     state::{Escrow, EscrowState, Policy},
@@ -27,11 +29,16 @@ pub struct EscrowCreateArgs {
     pub deadline: i64,
 }
 
-/// Accounts: 0. `[signer]` agent, 1. `[signer, writable]` payer (rent for the
-/// escrow and its vault; returned to it on close), 2. `[writable]` policy,
-/// 3. `[writable]` policy vault, 4. `[writable]` escrow PDA (created),
-/// 5. `[writable]` escrow vault PDA (created), 6. `[]` mint, 7. `[]` token
-/// program, 8. `[]` system program.
+/// Accounts, in order:
+/// 0. `[signer]` agent.
+/// 1. `[signer, writable]` payer (rent for the escrow and its vault; recorded as `rent_payer`)
+/// 2. `[writable]` policy.
+/// 3. `[writable]` policy vault.
+/// 4. `[writable]` escrow PDA (created)
+/// 5. `[writable]` escrow vault PDA (created)
+/// 6. `[]` mint.
+/// 7. `[]` token program.
+/// 8. `[]` system program.
 #[derive(Accounts)]
 #[instruction(args: EscrowCreateArgs)]
 pub struct EscrowCreate<'info> {
@@ -89,14 +96,23 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
     }
     require!(args.amount > 0, EscrowError::ZeroAmount);
     if args.amount > policy.per_escrow_max {
-        msg!("amount {} > per_escrow_max {}", args.amount, policy.per_escrow_max);
+        msg!(
+            "amount {} > per_escrow_max {}",
+            args.amount,
+            policy.per_escrow_max
+        );
         return err!(EscrowError::PerEscrowCapExceeded);
     }
     let latest_deadline = now
         .checked_add(MAX_ESCROW_DURATION)
         .ok_or(EscrowError::ArithmeticOverflow)?;
     if args.deadline <= now || args.deadline > latest_deadline {
-        msg!("deadline {} not in ({}, {}]", args.deadline, now, latest_deadline);
+        msg!(
+            "deadline {} not in ({}, {}]",
+            args.deadline,
+            now,
+            latest_deadline
+        );
         return err!(EscrowError::DeadlineOutOfRange);
     }
     let bad_provider = args.provider == Pubkey::default()
@@ -106,7 +122,11 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
     require!(!bad_provider, EscrowError::InvalidProvider);
     require!(args.task_hash != [0u8; 32], EscrowError::ZeroHash);
     if accounts.vault.amount < args.amount {
-        msg!("vault balance {} < amount {}", accounts.vault.amount, args.amount);
+        msg!(
+            "vault balance {} < amount {}",
+            accounts.vault.amount,
+            args.amount
+        );
         return err!(EscrowError::InsufficientBudget);
     }
 

@@ -12,9 +12,14 @@ use crate::{
     transfer::transfer_checked,
 };
 
-/// Accounts: 0. `[signer]` cranker (anyone), 1. `[writable]` policy,
-/// 2. `[writable]` policy vault, 3. `[writable]` escrow, 4. `[writable]`
-/// escrow vault, 5. `[]` mint, 6. `[]` token program.
+/// Accounts, in order:
+/// 0. `[signer]` cranker (anyone)
+/// 1. `[writable]` policy.
+/// 2. `[writable]` policy vault.
+/// 3. `[writable]` escrow.
+/// 4. `[writable]` escrow vault.
+/// 5. `[]` mint.
+/// 6. `[]` token program.
 #[derive(Accounts)]
 pub struct EscrowRefund<'info> {
     pub cranker: Signer<'info>,
@@ -44,13 +49,22 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
     let accounts = &ctx.accounts;
     let (policy_key, escrow_id, bump, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Funded,
+            EscrowError::InvalidEscrowState
+        );
         if now < escrow.deadline {
             msg!("now {} < deadline {}", now, escrow.deadline);
             return err!(EscrowError::DeadlineNotReached);
         }
         escrow.state = EscrowState::Refunded as u8;
-        (escrow.policy, escrow.escrow_id, escrow.bump, escrow.amount, escrow.created_at)
+        (
+            escrow.policy,
+            escrow.escrow_id,
+            escrow.bump,
+            escrow.amount,
+            escrow.created_at,
+        )
     };
     let (spent_24h, spent_30d) = {
         let mut policy = accounts.policy.load_mut()?;
@@ -62,7 +76,12 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         policy.spent(now)?
     };
     let id = escrow_id.to_le_bytes();
-    let seeds: &[&[u8]] = &[ESCROW_SEED, policy_key.as_ref(), &id, core::slice::from_ref(&bump)];
+    let seeds: &[&[u8]] = &[
+        ESCROW_SEED,
+        policy_key.as_ref(),
+        &id,
+        core::slice::from_ref(&bump),
+    ];
     transfer_checked(
         &accounts.token_program.to_account_info(),
         &accounts.escrow_vault.to_account_info(),

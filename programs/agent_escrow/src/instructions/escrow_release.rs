@@ -10,10 +10,14 @@ use crate::{
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
-/// Accounts: 0. `[signer]` cranker (anyone), 1. `[writable]` policy,
-/// 2. `[writable]` escrow, 3. `[writable]` escrow vault, 4. `[writable]`
-/// provider token account (owner = escrow.provider, mint = policy mint),
-/// 5. `[]` mint, 6. `[]` token program.
+/// Accounts, in order:
+/// 0. `[signer]` cranker (anyone)
+/// 1. `[writable]` policy.
+/// 2. `[writable]` escrow.
+/// 3. `[writable]` escrow vault.
+/// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint)
+/// 5. `[]` mint.
+/// 6. `[]` token program.
 #[derive(Accounts)]
 pub struct EscrowRelease<'info> {
     pub cranker: Signer<'info>,
@@ -48,8 +52,14 @@ pub fn escrow_release(ctx: Context<EscrowRelease>) -> Result<()> {
     let accounts = &ctx.accounts;
     {
         let escrow = accounts.escrow.load()?;
-        require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
-        require!(tier_from_u8(escrow.tier)? == ReleaseTier::Delay, EscrowError::NotDelayTier);
+        require!(
+            escrow.state()? == EscrowState::ProofSubmitted,
+            EscrowError::InvalidEscrowState
+        );
+        require!(
+            tier_from_u8(escrow.tier)? == ReleaseTier::Delay,
+            EscrowError::NotDelayTier
+        );
         let releasable_at = escrow
             .proof_submitted_at
             .checked_add(escrow.release_delay)

@@ -11,10 +11,14 @@ use crate::{
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
-/// Accounts: 0. `[signer]` provider, 1. `[writable]` policy, 2. `[writable]`
-/// escrow, 3. `[writable]` escrow vault, 4. `[writable]` provider token
-/// account (owner = provider, mint = policy mint; paid only in the instant
-/// tier), 5. `[]` mint, 6. `[]` token program.
+/// Accounts, in order:
+/// 0. `[signer]` provider.
+/// 1. `[writable]` policy.
+/// 2. `[writable]` escrow.
+/// 3. `[writable]` escrow vault.
+/// 4. `[writable]` provider token account (owner = provider, mint = policy mint; paid only in the instant tier)
+/// 5. `[]` mint.
+/// 6. `[]` token program.
 #[derive(Accounts)]
 pub struct EscrowSubmitProof<'info> {
     pub provider: Signer<'info>,
@@ -45,7 +49,10 @@ pub fn escrow_submit_proof(ctx: Context<EscrowSubmitProof>, proof_hash: [u8; 32]
     let accounts = &ctx.accounts;
     let tier = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Funded,
+            EscrowError::InvalidEscrowState
+        );
         if now >= escrow.deadline {
             msg!("now {} >= deadline {}", now, escrow.deadline);
             return err!(EscrowError::DeadlinePassed);

@@ -31,9 +31,13 @@ pub struct PolicyCreateArgs {
     pub expires_at: i64,
 }
 
-/// Accounts: 0. `[signer, writable]` owner (pays rent), 1. `[writable]` policy
-/// PDA (created), 2. `[]` mint, 3. `[writable]` policy vault PDA (created),
-/// 4. `[]` token program (SPL Token), 5. `[]` system program.
+/// Accounts, in order:
+/// 0. `[signer, writable]` owner (pays rent)
+/// 1. `[writable]` policy PDA (created)
+/// 2. `[]` mint.
+/// 3. `[writable]` policy vault PDA (created)
+/// 4. `[]` token program (SPL Token)
+/// 5. `[]` system program.
 #[derive(Accounts)]
 #[instruction(args: PolicyCreateArgs)]
 pub struct PolicyCreate<'info> {

@@ -5,9 +5,13 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{error::EscrowError, events::Deposited, state::Policy, transfer::transfer_checked};
 
-/// Accounts: 0. `[signer]` depositor (authority of `source`),
-/// 1. `[writable]` policy, 2. `[writable]` policy vault, 3. `[writable]` source
-/// token account, 4. `[]` mint, 5. `[]` token program.
+/// Accounts, in order:
+/// 0. `[signer]` depositor (authority of `source`)
+/// 1. `[writable]` policy.
+/// 2. `[writable]` policy vault.
+/// 3. `[writable]` source token account.
+/// 4. `[]` mint.
+/// 5. `[]` token program.
 #[derive(Accounts)]
 pub struct PolicyDeposit<'info> {
     pub depositor: Signer<'info>,

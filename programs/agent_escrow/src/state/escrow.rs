@@ -80,6 +80,7 @@ impl Escrow {
 
     /// The decoded state; an unknown byte reads as an invalid-state error.
     pub fn state(&self) -> Result<EscrowState> {
-        EscrowState::from_u8(self.state).ok_or_else(|| error!(crate::error::EscrowError::InvalidEscrowState))
+        EscrowState::from_u8(self.state)
+            .ok_or_else(|| error!(crate::error::EscrowError::InvalidEscrowState))
     }
 }

@@ -103,17 +103,35 @@ impl Policy {
     /// be passed. Returns the spend in both windows after the charge.
     pub fn charge(&mut self, now: i64, amount: u64) -> Result<(u64, u64)> {
         let (day, month) = self.spent(now)?;
-        let day_after = day.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?;
+        let day_after = day
+            .checked_add(amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?;
         if day_after > self.daily_cap {
-            msg!("24h spend {} + amount {} > daily_cap {}", day, amount, self.daily_cap);
+            msg!(
+                "24h spend {} + amount {} > daily_cap {}",
+                day,
+                amount,
+                self.daily_cap
+            );
             return err!(EscrowError::DailyCapExceeded);
         }
-        let month_after = month.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?;
+        let month_after = month
+            .checked_add(amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?;
         if month_after > self.monthly_cap {
-            msg!("30d spend {} + amount {} > monthly_cap {}", month, amount, self.monthly_cap);
+            msg!(
+                "30d spend {} + amount {} > monthly_cap {}",
+                month,
+                amount,
+                self.monthly_cap
+            );
             return err!(EscrowError::MonthlyCapExceeded);
         }
-        spend::charge(&mut self.hourly, spend::period_of(now, HOUR_SECONDS)?, amount)?;
+        spend::charge(
+            &mut self.hourly,
+            spend::period_of(now, HOUR_SECONDS)?,
+            amount,
+        )?;
         spend::charge(&mut self.daily, spend::period_of(now, DAY_SECONDS)?, amount)?;
         Ok((day_after, month_after))
     }
@@ -121,8 +139,16 @@ impl Policy {
     /// Credits `amount` charged at `charged_at` back to whichever of its
     /// buckets are still inside their window.
     pub fn credit(&mut self, charged_at: i64, amount: u64) -> Result<()> {
-        spend::credit(&mut self.hourly, spend::period_of(charged_at, HOUR_SECONDS)?, amount)?;
-        spend::credit(&mut self.daily, spend::period_of(charged_at, DAY_SECONDS)?, amount)?;
+        spend::credit(
+            &mut self.hourly,
+            spend::period_of(charged_at, HOUR_SECONDS)?,
+            amount,
+        )?;
+        spend::credit(
+            &mut self.daily,
+            spend::period_of(charged_at, DAY_SECONDS)?,
+            amount,
+        )?;
         Ok(())
     }
 

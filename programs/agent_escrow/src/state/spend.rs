@@ -60,9 +60,14 @@ pub fn window_total(buckets: &[SpendBucket], current: u64) -> Result<u64> {
 /// holds an older period.
 pub fn charge(buckets: &mut [SpendBucket], current: u64, amount: u64) -> Result<()> {
     let index = slot(buckets, current)?;
-    let bucket = buckets.get_mut(index).ok_or(EscrowError::ArithmeticOverflow)?;
+    let bucket = buckets
+        .get_mut(index)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
     if bucket.period != current {
-        *bucket = SpendBucket { period: current, amount: 0 };
+        *bucket = SpendBucket {
+            period: current,
+            amount: 0,
+        };
     }
     bucket.amount = bucket
         .amount
@@ -77,7 +82,9 @@ pub fn charge(buckets: &mut [SpendBucket], current: u64, amount: u64) -> Result<
 /// counts towards any window. Returns whether a credit was made.
 pub fn credit(buckets: &mut [SpendBucket], period: u64, amount: u64) -> Result<bool> {
     let index = slot(buckets, period)?;
-    let bucket = buckets.get_mut(index).ok_or(EscrowError::ArithmeticOverflow)?;
+    let bucket = buckets
+        .get_mut(index)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
     if bucket.period != period {
         return Ok(false);
     }
@@ -89,6 +96,7 @@ pub fn credit(buckets: &mut [SpendBucket], period: u64, amount: u64) -> Result<b
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything `make demo` / `make test` need on a fresh Debian 12
+# machine, idempotently: host packages, then the registry-only SBF toolchain.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Host build needs: a C compiler and pkg-config for -sys crates, python3 with
+# venv for the LLVM wheels.
+need=()
+for pkg in build-essential pkg-config python3-venv; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ! command -v python3 >/dev/null; then need+=(python3); fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[setup] installing Debian ${need[*]}" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
+if ! command -v cargo >/dev/null; then
+  echo "[setup] error: cargo not found. Install Rust 1.95+ (https://rustup.rs) and re-run." >&2
+  exit 1
+fi
+
+"$REPO/scripts/sbf-toolchain.sh" >/dev/null
