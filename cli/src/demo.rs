@@ -5,7 +5,8 @@
 //! window up to 60 USDC, owner approval above); the agent pays a research ->
 //! writing -> review pipeline (50, 75, 25 USDC), one task misses its
 //! deadline and is refunded, and a 150 USDC escrow is refused by the
-//! per-escrow cap. Every transaction runs the real program binary.
+//! per-escrow cap. Writing depends on research and review on writing
+//! (`depends_on`). Every transaction runs the real program binary.
 
 use std::collections::BTreeMap;
 
@@ -234,6 +235,7 @@ impl Demo {
             delay_max: 60 * USDC,
             delay_seconds: HOUR,
             expires_at: 0,
+            require_allowlist: false,
         };
         let ix = instructions::policy_create(&owner_pk, &mint_pk, &spl_token::ID, limits);
         let out = self.client.send(&[ix], &self.owner, &[]).await?;
@@ -403,6 +405,9 @@ impl Demo {
             amount,
             task_hash,
             deadline: now + deadline_in,
+            verifier: None,
+            arbiter: None,
+            depends_on: depends_on(id).map(|upstream| escrow_address(&self.policy(), upstream).0),
         };
         let policy = self.policy();
         match self
@@ -464,6 +469,7 @@ impl Demo {
                 &self.mint.pubkey(),
                 &spl_token::ID,
             ),
+            depends_on: depends_on(id).map(|upstream| escrow_address(&policy, upstream).0),
         }
     }
 
@@ -540,6 +546,15 @@ impl Demo {
             let list: Vec<String> = cus.iter().map(|c| c.to_string()).collect();
             println!("  {:<22} {}", name, list.join(", "));
         }
+    }
+}
+
+/// The pipeline: writing (#2) waits for research (#1), review (#3) for writing.
+fn depends_on(escrow_id: u64) -> Option<u64> {
+    match escrow_id {
+        2 => Some(1),
+        3 => Some(2),
+        _ => None,
     }
 }
 

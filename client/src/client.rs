@@ -86,6 +86,16 @@ impl<T: Transport> EscrowClient<T> {
         }
     }
 
+    /// The token program that owns `mint` (SPL Token or Token-2022).
+    pub async fn token_program_of(&self, mint: &Pubkey) -> Result<Pubkey, ClientError> {
+        Ok(self
+            .transport
+            .get_account(mint)
+            .await?
+            .ok_or(ClientError::AccountNotFound(*mint))?
+            .owner)
+    }
+
     /// Token balance (base units) of a token account; 0 if it does not exist.
     pub async fn token_balance(&self, token_account: &Pubkey) -> Result<u64, ClientError> {
         match self.transport.get_account(token_account).await? {
@@ -196,14 +206,17 @@ impl<T: Transport> EscrowClient<T> {
         if let Some(escrow) = self.escrow(&address).await? {
             return existing(escrow);
         }
-        let mint = self.policy(policy).await?.mint;
+        let policy_state = self.policy(policy).await?;
+        let mint = policy_state.mint;
+        let token_program = self.token_program_of(&mint).await?;
         let ix = instructions::escrow_create(
             policy,
             &mint,
-            &spl_token::ID,
+            &token_program,
             &agent.pubkey(),
             &payer.pubkey(),
             args.clone(),
+            policy_state.require_allowlist != 0,
         );
         match self.send(&[ix], payer, &[agent]).await {
             Ok(outcome) => Ok(CreateOutcome::Created(outcome)),

@@ -7,7 +7,9 @@
 //! so another program's log lines can never be mistaken for ours.
 
 use agent_escrow::events::{
-    Deposited, EscrowCreated, EscrowRefunded, EscrowReleased, PolicyCreated, ProofSubmitted,
+    Deposited, DisputeResolved, EscrowCancelled, EscrowClosed, EscrowCreated, EscrowDisputed, EscrowRefunded,
+    EscrowReleased, PolicyCreated, PolicyPaused, PolicyResumed, PolicyUpdated, ProofSubmitted, ProviderAllowed,
+    ProviderDisallowed, Withdrawn,
 };
 use anchor_lang::{prelude::Pubkey, AnchorDeserialize, Discriminator};
 use base64::Engine;
@@ -15,120 +17,131 @@ use serde::Serialize;
 
 use crate::pda::PROGRAM_ID;
 
-/// One decoded event.
-#[derive(Debug, Clone)]
-pub enum EscrowEvent {
-    PolicyCreated(PolicyCreated),
-    Deposited(Deposited),
-    EscrowCreated(EscrowCreated),
-    ProofSubmitted(ProofSubmitted),
-    EscrowReleased(EscrowReleased),
-    EscrowRefunded(EscrowRefunded),
+/// Declares [`EscrowEvent`] with one variant per program event, its decoder
+/// and its name, from one list.
+macro_rules! escrow_events {
+    ($($name:ident),* $(,)?) => {
+        /// One decoded event.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum EscrowEvent {
+            $($name($name),)*
+        }
+
+        impl EscrowEvent {
+            /// Decodes one `Program data:` payload; `None` if it is not one of ours.
+            pub fn decode(payload: &[u8]) -> Option<Self> {
+                $(
+                    if let Some(body) = payload.strip_prefix($name::DISCRIMINATOR) {
+                        return $name::try_from_slice(body).ok().map(Self::$name);
+                    }
+                )*
+                None
+            }
+
+            /// The event's name, as in the program (`EscrowReleased`, ...).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$name(_) => stringify!($name),)*
+                }
+            }
+        }
+    };
 }
 
-fn try_decode<T: AnchorDeserialize + Discriminator>(payload: &[u8]) -> Option<T> {
-    let body = payload.strip_prefix(T::DISCRIMINATOR)?;
-    T::try_from_slice(body).ok()
+escrow_events!(
+    PolicyCreated,
+    PolicyUpdated,
+    PolicyPaused,
+    PolicyResumed,
+    Deposited,
+    Withdrawn,
+    ProviderAllowed,
+    ProviderDisallowed,
+    EscrowCreated,
+    ProofSubmitted,
+    EscrowReleased,
+    EscrowRefunded,
+    EscrowDisputed,
+    DisputeResolved,
+    EscrowCancelled,
+    EscrowClosed,
+);
+
+fn kv(key: &'static str, value: impl ToString) -> (&'static str, String) {
+    (key, value.to_string())
 }
 
 impl EscrowEvent {
-    /// Decodes one `Program data:` payload; `None` if it is not one of ours.
-    pub fn decode(payload: &[u8]) -> Option<Self> {
-        None.or_else(|| try_decode(payload).map(Self::PolicyCreated))
-            .or_else(|| try_decode(payload).map(Self::Deposited))
-            .or_else(|| try_decode(payload).map(Self::EscrowCreated))
-            .or_else(|| try_decode(payload).map(Self::ProofSubmitted))
-            .or_else(|| try_decode(payload).map(Self::EscrowReleased))
-            .or_else(|| try_decode(payload).map(Self::EscrowRefunded))
-    }
-
-    /// The event's name, as in the program (`EscrowReleased`, ...).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::PolicyCreated(_) => "PolicyCreated",
-            Self::Deposited(_) => "Deposited",
-            Self::EscrowCreated(_) => "EscrowCreated",
-            Self::ProofSubmitted(_) => "ProofSubmitted",
-            Self::EscrowReleased(_) => "EscrowReleased",
-            Self::EscrowRefunded(_) => "EscrowRefunded",
-        }
-    }
-
-    /// A flat, serializable view: name, the accounts involved, the amount
-    /// (base units) if any, and the other fields as strings.
+    /// A flat, serializable view: name, the policy and escrow involved, the
+    /// amount (base units) if any, and the other fields as strings.
     pub fn record(&self) -> EventRecord {
-        let mut fields: Vec<(&'static str, String)> = Vec::new();
-        let (policy, escrow, amount) = match self {
-            Self::PolicyCreated(e) => {
-                fields.extend([
-                    ("owner", e.owner.to_string()),
-                    ("agent", e.agent.to_string()),
-                    ("mint", e.mint.to_string()),
-                    ("per_escrow_max", e.per_escrow_max.to_string()),
-                    ("daily_cap", e.daily_cap.to_string()),
-                    ("monthly_cap", e.monthly_cap.to_string()),
-                    ("instant_max", e.instant_max.to_string()),
-                    ("delay_max", e.delay_max.to_string()),
-                    ("delay_seconds", e.delay_seconds.to_string()),
-                ]);
-                (e.policy, None, None)
-            }
-            Self::Deposited(e) => {
-                fields.extend([
-                    ("depositor", e.depositor.to_string()),
-                    ("vault_balance", e.vault_balance.to_string()),
-                ]);
-                (e.policy, None, Some(e.amount))
-            }
-            Self::EscrowCreated(e) => {
-                fields.extend([
-                    ("escrow_id", e.escrow_id.to_string()),
-                    ("provider", e.provider.to_string()),
-                    ("tier", format!("{:?}", e.tier)),
-                    ("deadline", e.deadline.to_string()),
-                    ("spent_24h", e.spent_24h.to_string()),
-                    ("spent_30d", e.spent_30d.to_string()),
-                    ("vault_balance", e.vault_balance.to_string()),
-                    ("state", format!("{:?}", e.state)),
-                ]);
-                (e.policy, Some(e.escrow), Some(e.amount))
-            }
-            Self::ProofSubmitted(e) => {
-                fields.extend([
-                    ("provider", e.provider.to_string()),
-                    ("proof_hash", hex(&e.proof_hash)),
-                    ("state", format!("{:?}", e.state)),
-                ]);
-                (e.policy, Some(e.escrow), None)
-            }
-            Self::EscrowReleased(e) => {
-                fields.extend([
-                    ("provider", e.provider.to_string()),
-                    ("tier", format!("{:?}", e.tier)),
-                    ("released_by", e.released_by.to_string()),
-                    ("state", format!("{:?}", e.state)),
-                ]);
-                (e.policy, Some(e.escrow), Some(e.amount))
-            }
-            Self::EscrowRefunded(e) => {
-                fields.extend([
-                    ("vault_balance", e.vault_balance.to_string()),
-                    ("spent_24h", e.spent_24h.to_string()),
-                    ("spent_30d", e.spent_30d.to_string()),
-                    ("state", format!("{:?}", e.state)),
-                ]);
-                (e.policy, Some(e.escrow), Some(e.amount))
-            }
+        type Parts = (Pubkey, Option<Pubkey>, Option<u64>, Vec<(&'static str, String)>);
+        let (policy, escrow, amount, fields): Parts = match self {
+            Self::PolicyCreated(e) => (e.policy, None, None, vec![
+                kv("owner", e.owner), kv("agent", e.agent), kv("mint", e.mint),
+                kv("per_escrow_max", e.per_escrow_max), kv("daily_cap", e.daily_cap),
+                kv("monthly_cap", e.monthly_cap), kv("instant_max", e.instant_max),
+                kv("delay_max", e.delay_max), kv("delay_seconds", e.delay_seconds),
+                kv("expires_at", e.expires_at),
+            ]),
+            Self::PolicyUpdated(e) => (e.policy, None, None, vec![
+                kv("agent", e.agent), kv("per_escrow_max", e.per_escrow_max),
+                kv("daily_cap", e.daily_cap), kv("monthly_cap", e.monthly_cap),
+                kv("instant_max", e.instant_max), kv("delay_max", e.delay_max),
+                kv("delay_seconds", e.delay_seconds), kv("expires_at", e.expires_at),
+                kv("require_allowlist", e.require_allowlist),
+            ]),
+            Self::PolicyPaused(e) => (e.policy, None, None, vec![kv("by", e.by)]),
+            Self::PolicyResumed(e) => (e.policy, None, None, vec![]),
+            Self::Deposited(e) => (e.policy, None, Some(e.amount), vec![
+                kv("depositor", e.depositor), kv("vault_balance", e.vault_balance),
+            ]),
+            Self::Withdrawn(e) => (e.policy, None, Some(e.amount), vec![
+                kv("destination", e.destination), kv("vault_balance", e.vault_balance),
+            ]),
+            Self::ProviderAllowed(e) => (e.policy, None, None, vec![kv("provider", e.provider)]),
+            Self::ProviderDisallowed(e) => (e.policy, None, None, vec![kv("provider", e.provider)]),
+            Self::EscrowCreated(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
+                kv("escrow_id", e.escrow_id), kv("provider", e.provider),
+                kv("tier", format!("{:?}", e.tier)), kv("deadline", e.deadline),
+                kv("task_hash", hex(&e.task_hash)), kv("spent_24h", e.spent_24h),
+                kv("spent_30d", e.spent_30d), kv("vault_balance", e.vault_balance),
+                kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::ProofSubmitted(e) => (e.policy, Some(e.escrow), None, vec![
+                kv("provider", e.provider), kv("proof_hash", hex(&e.proof_hash)),
+                kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::EscrowReleased(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
+                kv("provider", e.provider), kv("tier", format!("{:?}", e.tier)),
+                kv("released_by", e.released_by), kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::EscrowRefunded(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
+                kv("vault_balance", e.vault_balance), kv("spent_24h", e.spent_24h),
+                kv("spent_30d", e.spent_30d), kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::EscrowDisputed(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
+                kv("by", e.by), kv("veto", e.veto), kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::DisputeResolved(e) => (e.policy, Some(e.escrow), Some(e.provider_amount), vec![
+                kv("arbiter", e.arbiter), kv("provider_bps", e.provider_bps),
+                kv("provider_amount", e.provider_amount), kv("refund_amount", e.refund_amount),
+                kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::EscrowCancelled(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
+                kv("vault_balance", e.vault_balance), kv("state", format!("{:?}", e.state)),
+            ]),
+            Self::EscrowClosed(e) => (e.policy, Some(e.escrow), None, vec![
+                kv("rent_payer", e.rent_payer), kv("lamports", e.lamports),
+                kv("state", format!("{:?}", e.state)),
+            ]),
         };
         EventRecord {
             name: self.name(),
             policy: policy.to_string(),
             escrow: escrow.map(|e| e.to_string()),
             amount,
-            fields: fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         }
     }
 }

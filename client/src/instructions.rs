@@ -1,9 +1,12 @@
 //! Pure instruction builders: no I/O, no signing. Account order follows the
-//! `#[derive(Accounts)]` structs in the program (documented there).
+//! `#[derive(Accounts)]` structs in the program (documented there). Optional
+//! accounts (`None`) are passed as the program id, as Anchor expects.
 
 use agent_escrow::{
-    accounts, instruction,
-    instructions::{EscrowCreateArgs, PolicyCreateArgs},
+    accounts,
+    attestation::attestation_message,
+    instruction,
+    instructions::{EscrowCreateArgs, PolicyCreateArgs, PolicyUpdateArgs},
 };
 use anchor_lang::{
     prelude::Pubkey,
@@ -11,9 +14,10 @@ use anchor_lang::{
     InstructionData, ToAccountMetas,
 };
 
-use crate::pda::{
-    escrow_address, escrow_vault_address, policy_address, policy_vault_address, PROGRAM_ID,
-};
+use crate::pda::{allow_address, escrow_address, escrow_vault_address, policy_address, policy_vault_address, PROGRAM_ID};
+
+/// Address of the instructions sysvar (`Sysvar1nstructions1111111111111111111111111`).
+pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = agent_escrow::solana_instructions_sysvar::ID;
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
@@ -24,12 +28,7 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
 }
 
 /// `policy_create`: `owner` signs and pays rent for the policy and its vault.
-pub fn policy_create(
-    owner: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-    args: PolicyCreateArgs,
-) -> Instruction {
+pub fn policy_create(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: PolicyCreateArgs) -> Instruction {
     let policy = policy_address(owner, &args.agent, mint).0;
     build(
         accounts::PolicyCreate {
@@ -42,6 +41,21 @@ pub fn policy_create(
         },
         instruction::PolicyCreate { args },
     )
+}
+
+/// `policy_update`: the policy `owner` signs.
+pub fn policy_update(owner: &Pubkey, policy: &Pubkey, args: PolicyUpdateArgs) -> Instruction {
+    build(accounts::PolicyUpdate { owner: *owner, policy: *policy }, instruction::PolicyUpdate { args })
+}
+
+/// `policy_pause`: the owner or the agent signs as `authority`.
+pub fn policy_pause(authority: &Pubkey, policy: &Pubkey) -> Instruction {
+    build(accounts::PolicyPause { authority: *authority, policy: *policy }, instruction::PolicyPause {})
+}
+
+/// `policy_resume`: the owner signs.
+pub fn policy_resume(owner: &Pubkey, policy: &Pubkey) -> Instruction {
+    build(accounts::PolicyResume { owner: *owner, policy: *policy }, instruction::PolicyResume {})
 }
 
 /// `policy_deposit`: `depositor` signs; moves `amount` base units from `source`.
@@ -66,7 +80,52 @@ pub fn policy_deposit(
     )
 }
 
-/// `escrow_create`: `agent` signs, `payer` signs and pays rent.
+/// `policy_withdraw`: the owner signs; `amount` base units to `destination`.
+pub fn policy_withdraw(
+    owner: &Pubkey,
+    policy: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    build(
+        accounts::PolicyWithdraw {
+            owner: *owner,
+            policy: *policy,
+            vault: policy_vault_address(policy).0,
+            destination: *destination,
+            mint: *mint,
+            token_program: *token_program,
+        },
+        instruction::PolicyWithdraw { amount },
+    )
+}
+
+/// `provider_allow`: the owner signs and pays rent for the allowlist entry.
+pub fn provider_allow(owner: &Pubkey, policy: &Pubkey, provider: &Pubkey) -> Instruction {
+    build(
+        accounts::ProviderAllow {
+            owner: *owner,
+            policy: *policy,
+            allow_entry: allow_address(policy, provider).0,
+            system_program: system_program::ID,
+        },
+        instruction::ProviderAllow { provider: *provider },
+    )
+}
+
+/// `provider_disallow`: the owner signs and gets the entry's rent back.
+pub fn provider_disallow(owner: &Pubkey, policy: &Pubkey, provider: &Pubkey) -> Instruction {
+    build(
+        accounts::ProviderDisallow { owner: *owner, policy: *policy, allow_entry: allow_address(policy, provider).0 },
+        instruction::ProviderDisallow {},
+    )
+}
+
+/// `escrow_create`: `agent` signs, `payer` signs and pays rent. The
+/// allowlist entry of `args.provider` is passed when `with_allow_entry`;
+/// `args.depends_on` is passed as the dependency account.
 pub fn escrow_create(
     policy: &Pubkey,
     mint: &Pubkey,
@@ -74,6 +133,7 @@ pub fn escrow_create(
     agent: &Pubkey,
     payer: &Pubkey,
     args: EscrowCreateArgs,
+    with_allow_entry: bool,
 ) -> Instruction {
     let escrow = escrow_address(policy, args.escrow_id).0;
     build(
@@ -87,13 +147,15 @@ pub fn escrow_create(
             mint: *mint,
             token_program: *token_program,
             system_program: system_program::ID,
+            allow_entry: with_allow_entry.then(|| allow_address(policy, &args.provider).0),
+            depends_on: args.depends_on,
         },
         instruction::EscrowCreate { args },
     )
 }
 
 /// The accounts every payout path names: the escrow, its policy, where the
-/// provider is paid, and the mint.
+/// provider is paid, the mint, and the escrow it depends on (if any).
 #[derive(Clone, Copy, Debug)]
 pub struct EscrowAccounts {
     pub policy: Pubkey,
@@ -102,14 +164,13 @@ pub struct EscrowAccounts {
     pub token_program: Pubkey,
     /// A token account of the provider in `mint` (normally its ATA).
     pub provider_token: Pubkey,
+    /// The escrow's `depends_on`, if any.
+    pub depends_on: Option<Pubkey>,
 }
 
 /// `escrow_submit_proof`: `provider` signs; `proof_hash` = sha256 of the deliverable.
-pub fn escrow_submit_proof(
-    provider: &Pubkey,
-    keys: &EscrowAccounts,
-    proof_hash: [u8; 32],
-) -> Instruction {
+/// For an escrow with a verifier, put [`ed25519_attestation`] in the same transaction.
+pub fn escrow_submit_proof(provider: &Pubkey, keys: &EscrowAccounts, proof_hash: [u8; 32]) -> Instruction {
     build(
         accounts::EscrowSubmitProof {
             provider: *provider,
@@ -119,12 +180,26 @@ pub fn escrow_submit_proof(
             provider_token: keys.provider_token,
             mint: keys.mint,
             token_program: keys.token_program,
+            instructions_sysvar: INSTRUCTIONS_SYSVAR_ID,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowSubmitProof { proof_hash },
     )
 }
 
-/// `escrow_release`: any `cranker` signs (delay tier, after the delay).
+/// The message a verifier signs for a proof (see `agent_escrow::attestation`).
+pub fn attestation(keys: &EscrowAccounts, provider: &Pubkey, amount: u64, proof_hash: &[u8; 32]) -> [u8; 192] {
+    attestation_message(&PROGRAM_ID, &keys.escrow, provider, &keys.mint, amount, proof_hash)
+}
+
+/// The ed25519 signature-verify instruction carrying a verifier's
+/// `signature` (64 bytes) over `message`.
+pub fn ed25519_attestation(verifier: &Pubkey, signature: &[u8; 64], message: &[u8]) -> Instruction {
+    solana_ed25519_program::new_ed25519_instruction_with_signature(message, signature, &verifier.to_bytes())
+}
+
+/// `escrow_release`: any `cranker` signs (delay tier after the delay, or an
+/// instant escrow whose dependency has been released since its proof).
 pub fn escrow_release(cranker: &Pubkey, keys: &EscrowAccounts) -> Instruction {
     build(
         accounts::EscrowRelease {
@@ -135,6 +210,7 @@ pub fn escrow_release(cranker: &Pubkey, keys: &EscrowAccounts) -> Instruction {
             provider_token: keys.provider_token,
             mint: keys.mint,
             token_program: keys.token_program,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowRelease {},
     )
@@ -151,19 +227,14 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
             provider_token: keys.provider_token,
             mint: keys.mint,
             token_program: keys.token_program,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowApprove {},
     )
 }
 
 /// `escrow_refund`: any `cranker` signs (after the deadline, no proof).
-pub fn escrow_refund(
-    cranker: &Pubkey,
-    policy: &Pubkey,
-    escrow: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-) -> Instruction {
+pub fn escrow_refund(cranker: &Pubkey, policy: &Pubkey, escrow: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     build(
         accounts::EscrowRefund {
             cranker: *cranker,
@@ -175,5 +246,73 @@ pub fn escrow_refund(
             token_program: *token_program,
         },
         instruction::EscrowRefund {},
+    )
+}
+
+/// `escrow_veto`: the owner signs (delay tier, after proof, before release).
+pub fn escrow_veto(owner: &Pubkey, policy: &Pubkey, escrow: &Pubkey) -> Instruction {
+    build(accounts::EscrowVeto { owner: *owner, policy: *policy, escrow: *escrow }, instruction::EscrowVeto {})
+}
+
+/// `escrow_dispute`: the agent or the owner signs as `authority`.
+pub fn escrow_dispute(authority: &Pubkey, policy: &Pubkey, escrow: &Pubkey) -> Instruction {
+    build(
+        accounts::EscrowDispute { authority: *authority, policy: *policy, escrow: *escrow },
+        instruction::EscrowDispute {},
+    )
+}
+
+/// `escrow_resolve`: the arbiter signs; `provider_bps` (0..=10_000) to the provider.
+pub fn escrow_resolve(arbiter: &Pubkey, keys: &EscrowAccounts, provider_bps: u16) -> Instruction {
+    build(
+        accounts::EscrowResolve {
+            arbiter: *arbiter,
+            policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
+            escrow: keys.escrow,
+            escrow_vault: escrow_vault_address(&keys.escrow).0,
+            provider_token: keys.provider_token,
+            mint: keys.mint,
+            token_program: keys.token_program,
+        },
+        instruction::EscrowResolve { provider_bps },
+    )
+}
+
+/// `escrow_cancel`: agent and provider both sign.
+pub fn escrow_cancel(
+    agent: &Pubkey,
+    provider: &Pubkey,
+    policy: &Pubkey,
+    escrow: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        accounts::EscrowCancel {
+            agent: *agent,
+            provider: *provider,
+            policy: *policy,
+            vault: policy_vault_address(policy).0,
+            escrow: *escrow,
+            escrow_vault: escrow_vault_address(escrow).0,
+            mint: *mint,
+            token_program: *token_program,
+        },
+        instruction::EscrowCancel {},
+    )
+}
+
+/// `escrow_close`: anyone signs; rent goes to `rent_payer` (the escrow's).
+pub fn escrow_close(cranker: &Pubkey, escrow: &Pubkey, rent_payer: &Pubkey, token_program: &Pubkey) -> Instruction {
+    build(
+        accounts::EscrowClose {
+            cranker: *cranker,
+            escrow: *escrow,
+            vault: escrow_vault_address(escrow).0,
+            rent_payer: *rent_payer,
+            token_program: *token_program,
+        },
+        instruction::EscrowClose {},
     )
 }

@@ -1,7 +1,7 @@
 //! Program-derived addresses. Seeds come from the program crate's
 //! `constants` module, so client and program cannot disagree.
 
-use agent_escrow::constants::{ESCROW_SEED, ESCROW_VAULT_SEED, POLICY_SEED, POLICY_VAULT_SEED};
+use agent_escrow::constants::{ALLOW_SEED, ESCROW_SEED, ESCROW_VAULT_SEED, POLICY_SEED, POLICY_VAULT_SEED};
 use anchor_lang::prelude::Pubkey;
 
 /// The program id compiled into the program crate (`declare_id!`).
@@ -31,6 +31,11 @@ pub fn escrow_address(policy: &Pubkey, escrow_id: u64) -> (Pubkey, u8) {
 /// Escrow vault PDA `["escrow_vault", escrow]` and its bump.
 pub fn escrow_vault_address(escrow: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[ESCROW_VAULT_SEED, escrow.as_ref()], &PROGRAM_ID)
+}
+
+/// Allowlist entry PDA `["allow", policy, provider]` and its bump.
+pub fn allow_address(policy: &Pubkey, provider: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[ALLOW_SEED, policy.as_ref(), provider.as_ref()], &PROGRAM_ID)
 }
 
 /// The associated token account (ATA) of `owner` for `mint` under `token_program`.

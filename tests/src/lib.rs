@@ -53,6 +53,7 @@ pub fn default_limits(agent: Pubkey) -> PolicyCreateArgs {
         delay_max: 60 * USDC,
         delay_seconds: 3_600,
         expires_at: 0,
+        require_allowlist: false,
     }
 }
 
@@ -66,6 +67,8 @@ pub struct Harness {
     pub attacker: Keypair,
     pub mint_authority: Keypair,
     pub mint: Pubkey,
+    /// Token program of `mint` (SPL Token unless a test builds a Token-2022 harness).
+    pub token_program: Pubkey,
     /// The owner's USDC ATA, holding 10,000 USDC at start.
     pub owner_ata: Pubkey,
 }
@@ -85,6 +88,7 @@ impl Harness {
             attacker: key(7),
             mint_authority: key(8),
             mint: key(9).pubkey(),
+            token_program: spl_token::ID,
             owner_ata: Pubkey::default(),
         };
         for k in [
@@ -154,7 +158,7 @@ impl Harness {
     }
 
     pub fn ata(&self, owner: &Pubkey) -> Pubkey {
-        associated_token_address(owner, &self.mint, &spl_token::ID)
+        associated_token_address(owner, &self.mint, &self.token_program)
     }
 
     pub async fn now(&self) -> i64 {
@@ -162,8 +166,7 @@ impl Harness {
     }
 
     pub async fn policy_create(&self, args: PolicyCreateArgs) -> Result<TxOutcome, ClientError> {
-        let ix =
-            instructions::policy_create(&self.owner.pubkey(), &self.mint, &spl_token::ID, args);
+        let ix = instructions::policy_create(&self.owner.pubkey(), &self.mint, &self.token_program, args);
         self.client.send(&[ix], &self.owner, &[]).await
     }
 
@@ -171,7 +174,7 @@ impl Harness {
         let ix = instructions::policy_deposit(
             &self.policy(),
             &self.mint,
-            &spl_token::ID,
+            &self.token_program,
             &self.owner.pubkey(),
             &self.owner_ata,
             amount,
@@ -193,21 +196,24 @@ impl Harness {
             amount,
             task_hash: sha256(format!("task {id}").as_bytes()),
             deadline: self.now().await + deadline_in,
+            verifier: None,
+            arbiter: None,
+            depends_on: None,
         }
     }
 
-    /// Sends `escrow_create` signed by the agent (also fee and rent payer).
-    pub async fn create_escrow_with(
-        &self,
-        args: EscrowCreateArgs,
-    ) -> Result<TxOutcome, ClientError> {
+    /// Sends `escrow_create` signed by the agent (also fee and rent payer),
+    /// passing the provider's allowlist entry when the policy requires one.
+    pub async fn create_escrow_with(&self, args: EscrowCreateArgs) -> Result<TxOutcome, ClientError> {
+        let with_allow_entry = self.policy_state().await.require_allowlist != 0;
         let ix = instructions::escrow_create(
             &self.policy(),
             &self.mint,
-            &spl_token::ID,
+            &self.token_program,
             &self.agent.pubkey(),
             &self.agent.pubkey(),
             args,
+            with_allow_entry,
         );
         self.client.send(&[ix], &self.agent, &[]).await
     }
@@ -230,8 +236,9 @@ impl Harness {
             policy: self.policy(),
             escrow: self.escrow(id),
             mint: self.mint,
-            token_program: spl_token::ID,
+            token_program: self.token_program,
             provider_token: self.ata(provider),
+            depends_on: None,
         }
     }
 
@@ -261,7 +268,7 @@ impl Harness {
             &self.policy(),
             &self.escrow(id),
             &self.mint,
-            &spl_token::ID,
+            &self.token_program,
         );
         self.client.send(&[ix], &self.cranker, &[]).await
     }

@@ -33,7 +33,7 @@ async fn creates_policy_vault_and_event() {
         h.policy().as_ref(),
         "vault authority is the policy PDA"
     );
-    assert_eq!(Policy::LEN, 8 + 1128);
+    assert_eq!(Policy::LEN, 8 + 1168);
     match out.events.as_slice() {
         [EscrowEvent::PolicyCreated(e)] => {
             assert_eq!(

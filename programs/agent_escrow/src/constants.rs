@@ -52,3 +52,21 @@ pub const MAX_DELAY_SECONDS: i64 = 30 * DAY_SECONDS;
 /// Farthest an escrow deadline may lie after its creation: 365 days, in seconds.
 #[constant]
 pub const MAX_ESCROW_DURATION: i64 = 365 * DAY_SECONDS;
+
+/// Seed prefix of a provider allowlist entry: `["allow", policy, provider]`.
+#[constant]
+pub const ALLOW_SEED: &[u8] = b"allow";
+
+/// Seconds after reaching a terminal state before an escrow can be closed
+/// (24 h). A signed transaction is valid only while its blockhash is (about
+/// 150 slots, ~1-2 minutes), so a retried escrow_create can never land on
+/// the address of a closed escrow and revive it.
+#[constant]
+pub const CLOSE_DELAY_SECONDS: i64 = DAY_SECONDS;
+
+/// Denominator of basis points (100% = 10_000).
+#[constant]
+pub const BPS_DENOMINATOR: u16 = 10_000;
+
+/// Domain prefix of the verifier attestation message (see `attestation`).
+pub const ATTESTATION_DOMAIN: &[u8; 24] = b"agent-escrow:attest:v1\0\0";

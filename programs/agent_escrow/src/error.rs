@@ -17,7 +17,7 @@ pub enum EscrowError {
     #[msg("expires_at must be 0 (never) or a unix time in the future")]
     ExpiryInPast,
     /// 6003
-    #[msg("Unsupported token program: this release accepts SPL Token mints only")]
+    #[msg("Unsupported token program: pass SPL Token or Token-2022")]
     UnsupportedTokenProgram,
     /// 6004
     #[msg("Policy is paused: the owner must resume it before escrows can be created")]
@@ -68,7 +68,7 @@ pub enum EscrowError {
     #[msg("Spend bucket underflow: refund larger than the amount charged (invariant broken)")]
     SpendBucketUnderflow,
     /// 6020
-    #[msg("Escrow is not in the delay tier")]
+    #[msg("Approval-tier escrows are released only by the owner's escrow_approve")]
     NotDelayTier,
     /// 6021
     #[msg("Release requested before the proof's delay_seconds have passed")]
@@ -82,4 +82,55 @@ pub enum EscrowError {
     /// 6024
     #[msg("Token account is not the vault recorded on the policy or escrow")]
     VaultMismatch,
+    /// 6025
+    #[msg("Policy requires an allowlist entry [\"allow\", policy, provider] for this provider")]
+    ProviderNotAllowed,
+    /// 6026
+    #[msg("Signer is neither the policy owner nor its agent")]
+    Unauthorized,
+    /// 6027
+    #[msg("Withdrawal exceeds the policy vault balance")]
+    InsufficientVaultBalance,
+    /// 6028
+    #[msg("provider_bps must be between 0 and 10,000")]
+    InvalidBasisPoints,
+    /// 6029
+    #[msg("Only the escrow's arbiter (the policy owner when none is named) can resolve")]
+    NotArbiter,
+    /// 6030
+    #[msg("Escrow can be closed 86,400 seconds (24 h) after it reached a terminal state")]
+    CloseTooEarly,
+    /// 6031
+    #[msg("Account passed as rent payer is not the escrow's rent_payer")]
+    RentPayerMismatch,
+    /// 6032
+    #[msg("depends_on must name an open or released escrow of the same policy")]
+    InvalidDependency,
+    /// 6033
+    #[msg("The escrow this one depends on is not Released yet (pass it as depends_on)")]
+    DependencyNotReleased,
+    /// 6034
+    #[msg("Verifier attestation missing: no ed25519 instruction signed by the escrow's verifier")]
+    AttestationMissing,
+    /// 6035
+    #[msg("Verifier attestation signed by a key other than the escrow's verifier")]
+    AttestationWrongSigner,
+    /// 6036
+    #[msg("Verifier attestation was made for another program")]
+    AttestationWrongProgram,
+    /// 6037
+    #[msg("Verifier attestation was made for another escrow")]
+    AttestationWrongEscrow,
+    /// 6038
+    #[msg("Verifier attestation does not match provider, mint, amount or proof_hash")]
+    AttestationFieldMismatch,
+    /// 6039
+    #[msg("Malformed ed25519 instruction: offsets must point inside that same instruction")]
+    AttestationMalformed,
+    /// 6040
+    #[msg("Mint has a Token-2022 extension this program refuses (permanent delegate, transfer hook, transfer fee, default-frozen, pausable, non-transferable, confidential transfer)")]
+    HostileMintExtension,
+    /// 6041
+    #[msg("The mint is not owned by the token program passed")]
+    MintProgramMismatch,
 }

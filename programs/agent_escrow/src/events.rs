@@ -98,3 +98,113 @@ pub struct EscrowRefunded {
     pub spent_30d: u64,
     pub state: EscrowState,
 }
+
+/// The owner changed limits, tiers, expiry, allowlist mode or the agent key.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyUpdated {
+    pub policy: Pubkey,
+    pub agent: Pubkey,
+    pub per_escrow_max: u64,
+    pub daily_cap: u64,
+    pub monthly_cap: u64,
+    pub instant_max: u64,
+    pub delay_max: u64,
+    pub delay_seconds: i64,
+    pub expires_at: i64,
+    pub require_allowlist: bool,
+}
+
+/// The policy was paused (by the owner, or by the agent as a kill switch).
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyPaused {
+    pub policy: Pubkey,
+    pub by: Pubkey,
+}
+
+/// The owner resumed the policy.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyResumed {
+    pub policy: Pubkey,
+}
+
+/// The owner withdrew unlocked funds from the policy vault.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub policy: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+    /// Policy vault balance after the withdrawal.
+    pub vault_balance: u64,
+}
+
+/// The owner added a provider to the allowlist.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderAllowed {
+    pub policy: Pubkey,
+    pub provider: Pubkey,
+}
+
+/// The owner removed a provider from the allowlist.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderDisallowed {
+    pub policy: Pubkey,
+    pub provider: Pubkey,
+}
+
+/// The owner vetoed, or the agent/owner disputed, a proven escrow.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowDisputed {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub by: Pubkey,
+    /// True for the owner's escrow_veto, false for escrow_dispute.
+    pub veto: bool,
+    pub amount: u64,
+    pub state: EscrowState,
+}
+
+/// The arbiter split a disputed escrow.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeResolved {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub arbiter: Pubkey,
+    pub provider_bps: u16,
+    /// Paid to the provider: floor(amount * provider_bps / 10_000).
+    pub provider_amount: u64,
+    /// Returned to the policy vault: amount - provider_amount.
+    pub refund_amount: u64,
+    pub state: EscrowState,
+}
+
+/// Agent and provider cancelled an unproven escrow; funds back to the vault.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowCancelled {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub amount: u64,
+    pub vault_balance: u64,
+    pub state: EscrowState,
+}
+
+/// A terminal escrow and its vault were closed; rent went back to its payer.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscrowClosed {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    pub rent_payer: Pubkey,
+    /// Lamports returned (escrow account + escrow vault).
+    pub lamports: u64,
+    /// The terminal state the escrow was in.
+    pub state: EscrowState,
+}

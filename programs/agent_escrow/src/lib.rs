@@ -24,11 +24,15 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
-mod release;
+pub mod attestation;
+mod escrow_funds;
 pub mod state;
 mod transfer;
 
 use instructions::*;
+
+/// Re-exported so clients name the same instructions sysvar id.
+pub use solana_instructions_sysvar;
 
 // mem* (sol_memcpy etc.) for the registry-only SBF route; see Cargo.toml.
 #[cfg(target_arch = "bpf")]
@@ -76,5 +80,60 @@ pub mod agent_escrow {
     /// Anyone refunds an unproven escrow to the policy vault after its deadline.
     pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         instructions::escrow_refund::escrow_refund(ctx)
+    }
+
+    /// Owner changes limits, tiers, expiry, allowlist mode or the agent key.
+    pub fn policy_update(ctx: Context<PolicyUpdate>, args: PolicyUpdateArgs) -> Result<()> {
+        instructions::policy_update::policy_update(ctx, args)
+    }
+
+    /// Owner or agent (kill switch) pauses escrow creation.
+    pub fn policy_pause(ctx: Context<PolicyPause>) -> Result<()> {
+        instructions::policy_pause::policy_pause(ctx)
+    }
+
+    /// Owner resumes a paused policy.
+    pub fn policy_resume(ctx: Context<PolicyResume>) -> Result<()> {
+        instructions::policy_resume::policy_resume(ctx)
+    }
+
+    /// Owner withdraws `amount` base units of unlocked budget.
+    pub fn policy_withdraw(ctx: Context<PolicyWithdraw>, amount: u64) -> Result<()> {
+        instructions::policy_withdraw::policy_withdraw(ctx, amount)
+    }
+
+    /// Owner adds `provider` to the policy's allowlist.
+    pub fn provider_allow(ctx: Context<ProviderAllow>, provider: Pubkey) -> Result<()> {
+        instructions::provider_allow::provider_allow(ctx, provider)
+    }
+
+    /// Owner removes a provider from the allowlist.
+    pub fn provider_disallow(ctx: Context<ProviderDisallow>) -> Result<()> {
+        instructions::provider_disallow::provider_disallow(ctx)
+    }
+
+    /// Owner vetoes a proven delay-tier escrow before release (-> Disputed).
+    pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
+        instructions::escrow_veto::escrow_veto(ctx)
+    }
+
+    /// Agent or owner disputes a proven escrow before release (-> Disputed).
+    pub fn escrow_dispute(ctx: Context<EscrowDispute>) -> Result<()> {
+        instructions::escrow_dispute::escrow_dispute(ctx)
+    }
+
+    /// Arbiter splits a disputed escrow: `provider_bps` to the provider, the rest to the vault.
+    pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<()> {
+        instructions::escrow_resolve::escrow_resolve(ctx, provider_bps)
+    }
+
+    /// Agent and provider cancel an unproven escrow; funds back to the vault.
+    pub fn escrow_cancel(ctx: Context<EscrowCancel>) -> Result<()> {
+        instructions::escrow_cancel::escrow_cancel(ctx)
+    }
+
+    /// Anyone closes a terminal escrow 24 h after settlement; rent to its payer.
+    pub fn escrow_close(ctx: Context<EscrowClose>) -> Result<()> {
+        instructions::escrow_close::escrow_close(ctx)
     }
 }

@@ -5,7 +5,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     error::EscrowError,
-    release::{tier_from_u8, Payout},
+    escrow_funds::{dependency_released, tier_from_u8, Payout},
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
@@ -17,6 +17,7 @@ use crate::{
 /// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint)
 /// 5. `[]` mint.
 /// 6. `[]` token program.
+/// 7. `[]` depends_on escrow (optional: pass the program id for none).
 #[derive(Accounts)]
 pub struct EscrowApprove<'info> {
     pub owner: Signer<'info>,
@@ -42,9 +43,12 @@ pub struct EscrowApprove<'info> {
     pub mint: InterfaceAccount<'info, Mint>,
 
     pub token_program: Interface<'info, TokenInterface>,
+
+    pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
-/// Releases when state = ProofSubmitted and tier = Approval.
+/// Releases when state = ProofSubmitted, tier = Approval and the dependency
+/// (if any) is Released.
 pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
     let accounts = &ctx.accounts;
     {
@@ -57,6 +61,10 @@ pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
             tier_from_u8(escrow.tier)? == ReleaseTier::Approval,
             EscrowError::NotApprovalTier
         );
+        require!(
+            dependency_released(&escrow, accounts.depends_on.as_ref())?,
+            EscrowError::DependencyNotReleased
+        );
     }
     Payout {
         policy: &accounts.policy,
@@ -66,5 +74,5 @@ pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
         mint: &accounts.mint,
         token_program: &accounts.token_program,
     }
-    .release(accounts.owner.key())
+    .release(accounts.owner.key(), Clock::get()?.unix_timestamp)
 }

@@ -9,7 +9,7 @@ use crate::{
     },
     error::EscrowError,
     events::EscrowCreated,
-    state::{Escrow, EscrowState, Policy},
+    state::{AllowEntry, Escrow, EscrowState, Policy},
     transfer::transfer_checked,
 };
 
@@ -27,6 +27,13 @@ pub struct EscrowCreateArgs {
     pub task_hash: [u8; 32],
     /// Unix seconds; now < deadline <= now + 365 days.
     pub deadline: i64,
+    /// Key whose ed25519 attestation escrow_submit_proof will require.
+    pub verifier: Option<Pubkey>,
+    /// Key that resolves disputes (default: the policy owner).
+    pub arbiter: Option<Pubkey>,
+    /// An escrow of the same policy that must be Released before this one;
+    /// pass it as the `depends_on` account.
+    pub depends_on: Option<Pubkey>,
 }
 
 /// Accounts, in order:
@@ -39,6 +46,9 @@ pub struct EscrowCreateArgs {
 /// 6. `[]` mint.
 /// 7. `[]` token program.
 /// 8. `[]` system program.
+/// 9. `[]` allowlist entry `["allow", policy, provider]` (optional: pass the
+///    program id for none; required when the policy requires the allowlist).
+/// 10. `[]` depends_on escrow (optional: required when `args.depends_on` is set).
 #[derive(Accounts)]
 #[instruction(args: EscrowCreateArgs)]
 pub struct EscrowCreate<'info> {
@@ -79,6 +89,10 @@ pub struct EscrowCreate<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 
     pub system_program: Program<'info, System>,
+
+    pub allow_entry: Option<Account<'info, AllowEntry>>,
+
+    pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
 pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Result<()> {
@@ -121,6 +135,26 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         || args.provider == policy_key;
     require!(!bad_provider, EscrowError::InvalidProvider);
     require!(args.task_hash != [0u8; 32], EscrowError::ZeroHash);
+    if policy.require_allowlist != 0 {
+        let allowed = accounts
+            .allow_entry
+            .as_ref()
+            .is_some_and(|entry| entry.policy == policy_key && entry.provider == args.provider);
+        if !allowed {
+            msg!("provider {} has no allowlist entry", args.provider);
+            return err!(EscrowError::ProviderNotAllowed);
+        }
+    }
+    if let Some(upstream_key) = args.depends_on {
+        let upstream = accounts.depends_on.as_ref().ok_or(EscrowError::InvalidDependency)?;
+        require_keys_eq!(upstream.key(), upstream_key, EscrowError::InvalidDependency);
+        let upstream = upstream.load()?;
+        let open = matches!(
+            upstream.state()?,
+            EscrowState::Funded | EscrowState::ProofSubmitted | EscrowState::Disputed | EscrowState::Released
+        );
+        require!(upstream.policy == policy_key && open, EscrowError::InvalidDependency);
+    }
     if accounts.vault.amount < args.amount {
         msg!(
             "vault balance {} < amount {}",
@@ -147,13 +181,13 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         .ok_or(EscrowError::ArithmeticOverflow)?;
     let release_delay = policy.delay_seconds;
     let decimals = policy.decimals;
-    let (owner, agent, mint, bump) = (policy.owner, policy.agent, policy.mint, policy.bump);
+    let (owner, seed_agent, mint, bump) = (policy.owner, policy.seed_agent, policy.mint, policy.bump);
     // The CPI borrows the policy account (its authority); release ours first.
     drop(policy);
     let seeds: &[&[u8]] = &[
         POLICY_SEED,
         owner.as_ref(),
-        agent.as_ref(),
+        seed_agent.as_ref(),
         mint.as_ref(),
         core::slice::from_ref(&bump),
     ];
@@ -179,6 +213,9 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
     escrow.created_at = now;
     escrow.deadline = args.deadline;
     escrow.release_delay = release_delay;
+    escrow.verifier = args.verifier.unwrap_or_default();
+    escrow.arbiter = args.arbiter.unwrap_or_default();
+    escrow.depends_on = args.depends_on.unwrap_or_default();
     escrow.version = ACCOUNT_VERSION;
     escrow.bump = ctx.bumps.escrow;
     escrow.vault_bump = ctx.bumps.escrow_vault;

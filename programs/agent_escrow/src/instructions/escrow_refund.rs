@@ -5,15 +5,14 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::ESCROW_SEED,
     error::EscrowError,
+    escrow_funds::{credit_spend, transfer_from_escrow},
     events::EscrowRefunded,
     state::{Escrow, EscrowState, Policy},
-    transfer::transfer_checked,
 };
 
 /// Accounts, in order:
-/// 0. `[signer]` cranker (anyone)
+/// 0. `[signer]` cranker (anyone).
 /// 1. `[writable]` policy.
 /// 2. `[writable]` policy vault.
 /// 3. `[writable]` escrow.
@@ -43,64 +42,35 @@ pub struct EscrowRefund<'info> {
 }
 
 /// Refunds when state = Funded and now >= deadline; credits the amount back
-/// to the spend buckets it was charged to, where still inside their window.
+/// to the spend buckets it was charged to.
 pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
-    let (policy_key, escrow_id, bump, amount, created_at) = {
+    let (policy_key, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(
-            escrow.state()? == EscrowState::Funded,
-            EscrowError::InvalidEscrowState
-        );
+        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
         if now < escrow.deadline {
             msg!("now {} < deadline {}", now, escrow.deadline);
             return err!(EscrowError::DeadlineNotReached);
         }
         escrow.state = EscrowState::Refunded as u8;
-        (
-            escrow.policy,
-            escrow.escrow_id,
-            escrow.bump,
-            escrow.amount,
-            escrow.created_at,
-        )
+        escrow.settled_at = now;
+        (escrow.policy, escrow.amount, escrow.created_at)
     };
-    let (spent_24h, spent_30d) = {
-        let mut policy = accounts.policy.load_mut()?;
-        policy.credit(created_at, amount)?;
-        policy.total_refunded = policy
-            .total_refunded
-            .checked_add(amount)
-            .ok_or(EscrowError::ArithmeticOverflow)?;
-        policy.spent(now)?
-    };
-    let id = escrow_id.to_le_bytes();
-    let seeds: &[&[u8]] = &[
-        ESCROW_SEED,
-        policy_key.as_ref(),
-        &id,
-        core::slice::from_ref(&bump),
-    ];
-    transfer_checked(
-        &accounts.token_program.to_account_info(),
-        &accounts.escrow_vault.to_account_info(),
-        &accounts.mint.to_account_info(),
+    let (spent_24h, spent_30d) = credit_spend(&mut *accounts.policy.load_mut()?, created_at, amount, now)?;
+    transfer_from_escrow(
+        &accounts.escrow,
+        &accounts.escrow_vault,
+        &accounts.mint,
         &accounts.vault.to_account_info(),
-        &accounts.escrow.to_account_info(),
-        &[seeds],
+        &accounts.token_program,
         amount,
-        accounts.mint.decimals,
     )?;
     emit!(EscrowRefunded {
         policy: policy_key,
         escrow: accounts.escrow.key(),
         amount,
-        vault_balance: accounts
-            .vault
-            .amount
-            .checked_add(amount)
-            .ok_or(EscrowError::ArithmeticOverflow)?,
+        vault_balance: accounts.vault.amount.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?,
         spent_24h,
         spent_30d,
         state: EscrowState::Refunded,

@@ -1,17 +1,39 @@
 //! One instruction per file, named noun_verb.
 
 pub mod escrow_approve;
+pub mod escrow_cancel;
+pub mod escrow_close;
 pub mod escrow_create;
+pub mod escrow_dispute;
 pub mod escrow_refund;
 pub mod escrow_release;
+pub mod escrow_resolve;
 pub mod escrow_submit_proof;
+pub mod escrow_veto;
 pub mod policy_create;
 pub mod policy_deposit;
+pub mod policy_pause;
+pub mod policy_resume;
+pub mod policy_update;
+pub mod policy_withdraw;
+pub mod provider_allow;
+pub mod provider_disallow;
 
 pub use escrow_approve::*;
+pub use escrow_cancel::*;
+pub use escrow_close::*;
 pub use escrow_create::*;
+pub use escrow_dispute::*;
 pub use escrow_refund::*;
 pub use escrow_release::*;
+pub use escrow_resolve::*;
 pub use escrow_submit_proof::*;
+pub use escrow_veto::*;
 pub use policy_create::*;
 pub use policy_deposit::*;
+pub use policy_pause::*;
+pub use policy_resume::*;
+pub use policy_update::*;
+pub use policy_withdraw::*;
+pub use provider_allow::*;
+pub use provider_disallow::*;

@@ -29,6 +29,8 @@ pub struct PolicyCreateArgs {
     pub delay_seconds: i64,
     /// 0 (never) or a future unix time.
     pub expires_at: i64,
+    /// Escrows may pay only providers with an allowlist entry.
+    pub require_allowlist: bool,
 }
 
 /// Accounts, in order:
@@ -67,8 +69,7 @@ pub struct PolicyCreate<'info> {
     )]
     pub vault: InterfaceAccount<'info, TokenAccount>,
 
-    /// SPL Token only in this release (Token-2022 needs extension screening).
-    #[account(constraint = token_program.key() == anchor_spl::token::ID @ EscrowError::UnsupportedTokenProgram)]
+    /// SPL Token or Token-2022 (mint screened by `screen_mint`).
     pub token_program: Interface<'info, TokenInterface>,
 
     pub system_program: Program<'info, System>,
@@ -76,6 +77,7 @@ pub struct PolicyCreate<'info> {
 
 pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
+    screen_mint(&ctx.accounts.mint.to_account_info())?;
     if args.expires_at != 0 && args.expires_at <= now {
         msg!("expires_at {} <= now {}", args.expires_at, now);
         return err!(EscrowError::ExpiryInPast);
@@ -88,6 +90,8 @@ pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Resu
     let mut policy = ctx.accounts.policy.load_init()?;
     policy.owner = ctx.accounts.owner.key();
     policy.agent = args.agent;
+    policy.seed_agent = args.agent;
+    policy.require_allowlist = u8::from(args.require_allowlist);
     policy.mint = ctx.accounts.mint.key();
     policy.vault = ctx.accounts.vault.key();
     policy.per_escrow_max = args.per_escrow_max;
@@ -117,5 +121,41 @@ pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Resu
         delay_seconds: policy.delay_seconds,
         expires_at: policy.expires_at,
     });
+    Ok(())
+}
+
+/// Token-2022 mint extensions a policy accepts: metadata, groups, close
+/// authority and display-only scaling. Everything else is refused, the named
+/// hostile ones (permanent delegate, transfer hook, transfer fee, default
+/// account state, pausable, non-transferable, confidential transfer / mint-burn)
+/// included, and so is any extension type this program does not know.
+pub fn screen_mint(mint: &AccountInfo) -> Result<()> {
+    use anchor_spl::token_2022::spl_token_2022::{
+        extension::{BaseStateWithExtensions, ExtensionType as E, StateWithExtensions},
+        state::Mint as MintState,
+    };
+    if *mint.owner != anchor_spl::token_2022::ID {
+        return Ok(());
+    }
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<MintState>::unpack(&data)?;
+    for extension in state.get_extension_types()? {
+        let benign = matches!(
+            extension,
+            E::MintCloseAuthority
+                | E::MetadataPointer
+                | E::TokenMetadata
+                | E::GroupPointer
+                | E::TokenGroup
+                | E::GroupMemberPointer
+                | E::TokenGroupMember
+                | E::InterestBearingConfig
+                | E::ScaledUiAmount
+        );
+        if !benign {
+            msg!("mint extension {:?} is refused", extension);
+            return err!(EscrowError::HostileMintExtension);
+        }
+    }
     Ok(())
 }

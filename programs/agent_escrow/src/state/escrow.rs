@@ -13,6 +13,12 @@ pub enum EscrowState {
     Released,
     /// Returned to the policy vault after the deadline (terminal).
     Refunded,
+    /// Vetoed by the owner or disputed by agent/owner; waiting for the arbiter.
+    Disputed,
+    /// Split by the arbiter between provider and policy vault (terminal).
+    Resolved,
+    /// Cancelled by agent and provider together before proof (terminal).
+    Cancelled,
 }
 
 impl EscrowState {
@@ -23,14 +29,23 @@ impl EscrowState {
             1 => Self::ProofSubmitted,
             2 => Self::Released,
             3 => Self::Refunded,
+            4 => Self::Disputed,
+            5 => Self::Resolved,
+            6 => Self::Cancelled,
             _ => return None,
         })
+    }
+
+    /// Released, Refunded, Resolved and Cancelled are terminal: no token
+    /// moves any more and the escrow may be closed.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Released | Self::Refunded | Self::Resolved | Self::Cancelled)
     }
 }
 
 /// PDA `["escrow", policy, escrow_id (u64 LE)]`; zero-copy, 8-byte
-/// discriminator then this `#[repr(C)]` struct. Fixed offsets (for memcmp
-/// filters): policy 8, provider 40, state `Escrow::STATE_OFFSET`.
+/// discriminator then this `#[repr(C)]` struct (352 bytes). Fixed offsets
+/// (for memcmp filters): policy 8, provider 40, state `Escrow::STATE_OFFSET`.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct Escrow {
@@ -46,6 +61,13 @@ pub struct Escrow {
     pub task_hash: [u8; 32],
     /// sha256 of the deliverable, set by escrow_submit_proof (offset 168).
     pub proof_hash: [u8; 32],
+    /// Key whose ed25519 attestation the proof needs; default = none (offset 200).
+    pub verifier: Pubkey,
+    /// Key that resolves disputes; default = the policy owner (offset 232).
+    pub arbiter: Pubkey,
+    /// Escrow (same policy) that must be Released before this one can be;
+    /// default = none (offset 264).
+    pub depends_on: Pubkey,
     /// Client-chosen id, part of the seeds.
     pub escrow_id: u64,
     /// Locked amount, base units.
@@ -58,6 +80,10 @@ pub struct Escrow {
     pub proof_submitted_at: i64,
     /// Delay tier: seconds after the proof before release (copied from the policy).
     pub release_delay: i64,
+    /// Unix time the escrow reached a terminal state; 0 before.
+    pub settled_at: i64,
+    /// Resolved escrows: provider's share in basis points (0..=10_000).
+    pub provider_bps: u16,
     /// Layout version.
     pub version: u8,
     /// Bump of this PDA.
@@ -69,18 +95,37 @@ pub struct Escrow {
     /// [`crate::state::ReleaseTier`] as u8.
     pub tier: u8,
     /// Reserved, zero.
-    pub _reserved: [u8; 3],
+    pub _reserved: [u8; 1],
 }
 
 impl Escrow {
     /// Account size in bytes including the 8-byte discriminator.
     pub const LEN: usize = 8 + core::mem::size_of::<Escrow>();
     /// Byte offset of `state` in the account data (discriminator included).
-    pub const STATE_OFFSET: usize = 8 + 32 * 6 + 8 * 6 + 3;
+    pub const STATE_OFFSET: usize = 8 + 32 * 9 + 8 * 7 + 2 + 3;
+
+    /// The optional keys: `None` where the stored key is the default (all zeros).
+    pub fn verifier(&self) -> Option<Pubkey> {
+        some_key(self.verifier)
+    }
+
+    /// The dispute arbiter, if one was named (else the policy owner decides).
+    pub fn arbiter(&self) -> Option<Pubkey> {
+        some_key(self.arbiter)
+    }
+
+    /// The escrow this one waits for, if any.
+    pub fn depends_on(&self) -> Option<Pubkey> {
+        some_key(self.depends_on)
+    }
 
     /// The decoded state; an unknown byte reads as an invalid-state error.
     pub fn state(&self) -> Result<EscrowState> {
         EscrowState::from_u8(self.state)
             .ok_or_else(|| error!(crate::error::EscrowError::InvalidEscrowState))
     }
+}
+
+fn some_key(key: Pubkey) -> Option<Pubkey> {
+    (key != Pubkey::default()).then_some(key)
 }

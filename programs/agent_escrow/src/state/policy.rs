@@ -19,8 +19,9 @@ pub enum ReleaseTier {
     Approval,
 }
 
-/// PDA `["policy", owner, agent, mint]`; zero-copy, 8-byte discriminator then
-/// this `#[repr(C)]` struct (see `Policy::LEN`). Amounts are base units of
+/// PDA `["policy", owner, agent, mint]` (agent = `seed_agent`, the key at
+/// creation); zero-copy, 8-byte discriminator then this `#[repr(C)]` struct
+/// (1,168 bytes, see `Policy::LEN`). Amounts are base units of
 /// `mint` (USDC: 1 USDC = 1_000_000), times are unix seconds.
 #[account(zero_copy)]
 #[derive(Debug)]
@@ -33,6 +34,9 @@ pub struct Policy {
     pub mint: Pubkey,
     /// Policy vault: token account `["policy_vault", policy]` (offset 104).
     pub vault: Pubkey,
+    /// The agent key the PDA was derived from (its seeds); differs from
+    /// `agent` after a key rotation (offset 136).
+    pub seed_agent: Pubkey,
     /// Largest single escrow, base units.
     pub per_escrow_max: u64,
     /// Cap on net spend in any 24 h interval, base units.
@@ -57,6 +61,8 @@ pub struct Policy {
     pub total_refunded: u64,
     /// Lifetime number of escrows created.
     pub escrows_created: u64,
+    /// Lifetime base units withdrawn by the owner.
+    pub total_withdrawn: u64,
     /// Hourly spend buckets guarding `daily_cap` (see `state::spend`).
     pub hourly: [SpendBucket; HOURLY_BUCKETS as usize],
     /// Daily spend buckets guarding `monthly_cap`.
@@ -71,8 +77,10 @@ pub struct Policy {
     pub paused: u8,
     /// Mint decimals, cached for transfer_checked.
     pub decimals: u8,
+    /// 1 = escrow_create needs the provider's allowlist PDA.
+    pub require_allowlist: u8,
     /// Reserved, zero.
-    pub _reserved: [u8; 3],
+    pub _reserved: [u8; 2],
 }
 
 impl Policy {
@@ -150,6 +158,11 @@ impl Policy {
             amount,
         )?;
         Ok(())
+    }
+
+    /// Signer seeds of this policy PDA (without the bump).
+    pub fn seeds(&self) -> [&[u8]; 4] {
+        [crate::constants::POLICY_SEED, self.owner.as_ref(), self.seed_agent.as_ref(), self.mint.as_ref()]
     }
 
     /// Checks the limit invariants every policy must hold.

@@ -1,0 +1,44 @@
+//! `escrow_veto`: the owner stops a proven delay-tier escrow before it is
+//! released; it goes to the arbiter (state Disputed).
+
+use anchor_lang::prelude::*;
+
+use crate::{
+    error::EscrowError,
+    escrow_funds::tier_from_u8,
+    events::EscrowDisputed,
+    state::{Escrow, EscrowState, Policy, ReleaseTier},
+};
+
+/// Accounts, in order:
+/// 0. `[signer]` owner.
+/// 1. `[]` policy.
+/// 2. `[writable]` escrow.
+#[derive(Accounts)]
+pub struct EscrowVeto<'info> {
+    pub owner: Signer<'info>,
+
+    #[account(has_one = owner)]
+    pub policy: AccountLoader<'info, Policy>,
+
+    #[account(mut, has_one = policy)]
+    pub escrow: AccountLoader<'info, Escrow>,
+}
+
+/// Vetoes when state = ProofSubmitted and tier = Delay (even after the delay,
+/// as long as nobody has released it yet).
+pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
+    let mut escrow = ctx.accounts.escrow.load_mut()?;
+    require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
+    require!(tier_from_u8(escrow.tier)? == ReleaseTier::Delay, EscrowError::NotDelayTier);
+    escrow.state = EscrowState::Disputed as u8;
+    emit!(EscrowDisputed {
+        policy: escrow.policy,
+        escrow: ctx.accounts.escrow.key(),
+        by: ctx.accounts.owner.key(),
+        veto: true,
+        amount: escrow.amount,
+        state: EscrowState::Disputed,
+    });
+    Ok(())
+}
