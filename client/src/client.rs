@@ -46,6 +46,7 @@ impl<T: Transport> EscrowClient<T> {
 
     /// Signs `instructions` with `payer` (fee payer) and `signers`, sends and
     /// confirms. Each signer is listed once even if it plays several roles.
+    /// A missing or extra signer is a [`ClientError::Signing`] (nothing is sent).
     pub async fn send(
         &self,
         instructions: &[Instruction],
@@ -59,12 +60,9 @@ impl<T: Transport> EscrowClient<T> {
                 all.push(*signer);
             }
         }
-        let tx = Transaction::new_signed_with_payer(
-            instructions,
-            Some(&payer.pubkey()),
-            &all,
-            blockhash,
-        );
+        let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
+        tx.try_sign(&all, blockhash)
+            .map_err(|e| ClientError::Signing(e.to_string()))?;
         self.transport.send_transaction(tx).await
     }
 
@@ -209,6 +207,11 @@ impl<T: Transport> EscrowClient<T> {
         let policy_state = self.policy(policy).await?;
         let mint = policy_state.mint;
         let token_program = self.token_program_of(&mint).await?;
+        // Pass the allowlist entry only if it exists: a missing one then fails
+        // with the program's ProviderNotAllowed rather than "not initialized".
+        let entry = crate::pda::allow_address(policy, &args.provider).0;
+        let with_allow_entry =
+            policy_state.require_allowlist != 0 && self.transport.get_account(&entry).await?.is_some();
         let ix = instructions::escrow_create(
             policy,
             &mint,
@@ -216,7 +219,7 @@ impl<T: Transport> EscrowClient<T> {
             &agent.pubkey(),
             &payer.pubkey(),
             args.clone(),
-            policy_state.require_allowlist != 0,
+            with_allow_entry,
         );
         match self.send(&[ix], payer, &[agent]).await {
             Ok(outcome) => Ok(CreateOutcome::Created(outcome)),

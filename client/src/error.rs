@@ -67,6 +67,8 @@ pub enum ClientError {
     ProgramBinary { path: String, reason: String },
     #[error("escrow id {escrow_id} of policy {policy} is already used by an escrow with different terms; choose another --escrow-id")]
     EscrowIdTaken { policy: Pubkey, escrow_id: u64 },
+    #[error("cannot sign the transaction: {0} (every account marked signer needs its key, and no other key may sign)")]
+    Signing(String),
     #[error("transport error: {0}")]
     Transport(String),
 }

@@ -16,7 +16,7 @@ use agent_escrow_client::{
     transport::{Transport, TxOutcome},
     ClientError, EscrowClient, Keypair, Signer,
 };
-use anchor_lang::prelude::Pubkey;
+use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use anchor_spl::token::spl_token;
 
 /// 1 USDC in base units.
@@ -205,7 +205,9 @@ impl Harness {
     /// Sends `escrow_create` signed by the agent (also fee and rent payer),
     /// passing the provider's allowlist entry when the policy requires one.
     pub async fn create_escrow_with(&self, args: EscrowCreateArgs) -> Result<TxOutcome, ClientError> {
-        let with_allow_entry = self.policy_state().await.require_allowlist != 0;
+        let entry = agent_escrow_client::pda::allow_address(&self.policy(), &args.provider).0;
+        let with_allow_entry = self.policy_state().await.require_allowlist != 0
+            && self.svm().get_account(&entry).await.unwrap().is_some();
         let ix = instructions::escrow_create(
             &self.policy(),
             &self.mint,
@@ -271,6 +273,19 @@ impl Harness {
             &self.token_program,
         );
         self.client.send(&[ix], &self.cranker, &[]).await
+    }
+
+    /// Sends `ix` signed (and paid) by `signer`.
+    pub async fn send(&self, ix: Instruction, signer: &Keypair) -> Result<TxOutcome, ClientError> {
+        self.client.send(&[ix], signer, &[]).await
+    }
+
+    /// Escrow accounts for escrow `id` of provider index `p`, with its dependency.
+    pub fn keys(&self, id: u64, p: usize, depends_on: Option<u64>) -> EscrowAccounts {
+        EscrowAccounts {
+            depends_on: depends_on.map(|upstream| self.escrow(upstream)),
+            ..self.escrow_accounts(id, &self.providers[p].pubkey())
+        }
     }
 
     pub async fn policy_state(&self) -> Policy {

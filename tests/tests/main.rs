@@ -1,11 +1,16 @@
 //! Integration tests: every instruction on the real SBPF binary in LiteSVM.
 //! Each failure asserts the exact error code and that no balance moved.
 
+mod allowlist;
 mod compute_units;
 mod escrow_approve;
 mod escrow_create;
 mod escrow_refund;
 mod escrow_release;
+mod cancel_close;
+mod disputes;
 mod escrow_submit_proof;
+mod policy_admin;
 mod policy_create;
+mod pipeline;
 mod policy_deposit;
