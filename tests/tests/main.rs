@@ -2,6 +2,7 @@
 //! Each failure asserts the exact error code and that no balance moved.
 
 mod allowlist;
+mod attestation;
 mod compute_units;
 mod escrow_approve;
 mod escrow_create;
