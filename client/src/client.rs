@@ -8,7 +8,7 @@ use anchor_lang::{
     prelude::Pubkey,
     solana_program::{instruction::Instruction, program_pack::Pack, system_instruction},
 };
-use anchor_spl::{associated_token::spl_associated_token_account, token::spl_token};
+use anchor_spl::{associated_token::spl_associated_token_account, token::spl_token, token_2022::spl_token_2022};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
@@ -134,28 +134,26 @@ impl<T: Transport> EscrowClient<T> {
         self.send(&[create, init], payer, &[mint]).await
     }
 
-    /// Creates `owner`'s associated token account for `mint` if it does not
-    /// exist yet (idempotent) and returns its address.
-    pub async fn create_ata(
-        &self,
-        payer: &dyn Signer,
-        owner: &Pubkey,
-        mint: &Pubkey,
-    ) -> Result<Pubkey, ClientError> {
-        let ata = associated_token_address(owner, mint, &spl_token::ID);
+    /// Creates `owner`'s associated token account for `mint` (under the
+    /// mint's token program) if it does not exist yet (idempotent) and
+    /// returns its address.
+    pub async fn create_ata(&self, payer: &dyn Signer, owner: &Pubkey, mint: &Pubkey) -> Result<Pubkey, ClientError> {
+        let token_program = self.token_program_of(mint).await?;
+        let ata = associated_token_address(owner, mint, &token_program);
         if self.transport.get_account(&ata).await?.is_none() {
             let ix = spl_associated_token_account::instruction::create_associated_token_account_idempotent(
                 &payer.pubkey(),
                 owner,
                 mint,
-                &spl_token::ID,
+                &token_program,
             );
             self.send(&[ix], payer, &[]).await?;
         }
         Ok(ata)
     }
 
-    /// Mints `amount` base units to `destination` (test mints only).
+    /// Mints `amount` base units to `destination` (test mints only; SPL
+    /// Token or Token-2022, whichever owns the mint).
     pub async fn mint_to(
         &self,
         payer: &dyn Signer,
@@ -164,15 +162,9 @@ impl<T: Transport> EscrowClient<T> {
         destination: &Pubkey,
         amount: u64,
     ) -> Result<TxOutcome, ClientError> {
-        let ix = spl_token::instruction::mint_to(
-            &spl_token::ID,
-            mint,
-            destination,
-            &authority.pubkey(),
-            &[],
-            amount,
-        )
-        .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let token_program = self.token_program_of(mint).await?;
+        let ix = spl_token_2022::instruction::mint_to(&token_program, mint, destination, &authority.pubkey(), &[], amount)
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
         self.send(&[ix], payer, &[authority]).await
     }
 

@@ -17,7 +17,10 @@ use agent_escrow_client::{
     ClientError, EscrowClient, Keypair, Signer,
 };
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
-use anchor_spl::token::spl_token;
+use anchor_spl::{
+    token::spl_token,
+    token_2022::spl_token_2022::{self, extension::ExtensionType},
+};
 
 /// 1 USDC in base units.
 pub const USDC: u64 = 1_000_000;
@@ -74,10 +77,20 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Fresh chain, clock at [`START`], keys funded, mint created, owner ATA funded.
+    /// Fresh chain, clock at [`START`], keys funded, SPL Token mint created,
+    /// owner ATA funded with 10,000 USDC, provider ATAs created.
     pub async fn new() -> Self {
-        let svm = EmbeddedSvm::new(&program_so())
-            .expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
+        let h = Self::bare().await;
+        h.client
+            .create_mint(&h.mint_authority, &key(9), &h.mint_authority.pubkey(), 6)
+            .await
+            .unwrap();
+        h.fund().await
+    }
+
+    /// Keys funded, no mint yet (`mint` is the address key(9) will take).
+    pub async fn bare() -> Self {
+        let svm = EmbeddedSvm::new(&program_so()).expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
         svm.set_unix_timestamp(START);
         let h = Harness {
             client: EscrowClient::new(svm),
@@ -91,44 +104,55 @@ impl Harness {
             token_program: spl_token::ID,
             owner_ata: Pubkey::default(),
         };
-        for k in [
-            &h.owner,
-            &h.agent,
-            &h.cranker,
-            &h.attacker,
-            &h.mint_authority,
-        ]
-        .into_iter()
-        .chain(h.providers.iter())
+        for k in [&h.owner, &h.agent, &h.cranker, &h.attacker, &h.mint_authority]
+            .into_iter()
+            .chain(h.providers.iter())
         {
             h.svm().airdrop(&k.pubkey(), FUNDING).unwrap();
         }
+        h
+    }
+
+    /// Creates the owner's and providers' ATAs and mints 10,000 to the owner.
+    pub async fn fund(self) -> Self {
+        let h = self;
+        let owner_ata = h.client.create_ata(&h.owner, &h.owner.pubkey(), &h.mint).await.unwrap();
         h.client
-            .create_mint(&h.mint_authority, &key(9), &h.mint_authority.pubkey(), 6)
-            .await
-            .unwrap();
-        let owner_ata = h
-            .client
-            .create_ata(&h.owner, &h.owner.pubkey(), &h.mint)
-            .await
-            .unwrap();
-        h.client
-            .mint_to(
-                &h.mint_authority,
-                &h.mint,
-                &h.mint_authority,
-                &owner_ata,
-                10_000 * USDC,
-            )
+            .mint_to(&h.mint_authority, &h.mint, &h.mint_authority, &owner_ata, 10_000 * USDC)
             .await
             .unwrap();
         for p in &h.providers {
-            h.client
-                .create_ata(&h.owner, &p.pubkey(), &h.mint)
-                .await
-                .unwrap();
+            h.client.create_ata(&h.owner, &p.pubkey(), &h.mint).await.unwrap();
         }
         Harness { owner_ata, ..h }
+    }
+
+    /// Creates a 6-decimal Token-2022 mint at key(9) with `extensions`
+    /// initialized by `init` (instructions run between allocation and
+    /// InitializeMint2; freeze authority = mint authority).
+    pub async fn create_token_2022_mint(
+        &mut self,
+        extensions: &[ExtensionType],
+        init: Vec<Instruction>,
+    ) -> Result<TxOutcome, ClientError> {
+        let mint = key(9);
+        let space = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions).unwrap();
+        let lamports = self.svm().minimum_balance_for_rent_exemption(space).await.unwrap();
+        let authority = self.mint_authority.pubkey();
+        let mut ixs = vec![anchor_lang::solana_program::system_instruction::create_account(
+            &authority,
+            &mint.pubkey(),
+            lamports,
+            space as u64,
+            &spl_token_2022::ID,
+        )];
+        ixs.extend(init);
+        ixs.push(
+            spl_token_2022::instruction::initialize_mint2(&spl_token_2022::ID, &mint.pubkey(), &authority, Some(&authority), 6)
+                .unwrap(),
+        );
+        self.token_program = spl_token_2022::ID;
+        self.client.send(&ixs, &self.mint_authority, &[&mint]).await
     }
 
     /// A harness with a policy created from `default_limits` and 500 USDC deposited.

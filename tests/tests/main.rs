@@ -15,3 +15,4 @@ mod policy_admin;
 mod policy_create;
 mod pipeline;
 mod policy_deposit;
+mod token_2022;
