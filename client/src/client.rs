@@ -8,7 +8,9 @@ use anchor_lang::{
     prelude::Pubkey,
     solana_program::{instruction::Instruction, program_pack::Pack, system_instruction},
 };
-use anchor_spl::{associated_token::spl_associated_token_account, token::spl_token, token_2022::spl_token_2022};
+use anchor_spl::{
+    associated_token::spl_associated_token_account, token::spl_token, token_2022::spl_token_2022,
+};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
@@ -137,7 +139,12 @@ impl<T: Transport> EscrowClient<T> {
     /// Creates `owner`'s associated token account for `mint` (under the
     /// mint's token program) if it does not exist yet (idempotent) and
     /// returns its address.
-    pub async fn create_ata(&self, payer: &dyn Signer, owner: &Pubkey, mint: &Pubkey) -> Result<Pubkey, ClientError> {
+    pub async fn create_ata(
+        &self,
+        payer: &dyn Signer,
+        owner: &Pubkey,
+        mint: &Pubkey,
+    ) -> Result<Pubkey, ClientError> {
         let token_program = self.token_program_of(mint).await?;
         let ata = associated_token_address(owner, mint, &token_program);
         if self.transport.get_account(&ata).await?.is_none() {
@@ -163,8 +170,15 @@ impl<T: Transport> EscrowClient<T> {
         amount: u64,
     ) -> Result<TxOutcome, ClientError> {
         let token_program = self.token_program_of(mint).await?;
-        let ix = spl_token_2022::instruction::mint_to(&token_program, mint, destination, &authority.pubkey(), &[], amount)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let ix = spl_token_2022::instruction::mint_to(
+            &token_program,
+            mint,
+            destination,
+            &authority.pubkey(),
+            &[],
+            amount,
+        )
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
         self.send(&[ix], payer, &[authority]).await
     }
 
@@ -202,8 +216,8 @@ impl<T: Transport> EscrowClient<T> {
         // Pass the allowlist entry only if it exists: a missing one then fails
         // with the program's ProviderNotAllowed rather than "not initialized".
         let entry = crate::pda::allow_address(policy, &args.provider).0;
-        let with_allow_entry =
-            policy_state.require_allowlist != 0 && self.transport.get_account(&entry).await?.is_some();
+        let with_allow_entry = policy_state.require_allowlist != 0
+            && self.transport.get_account(&entry).await?.is_some();
         let ix = instructions::escrow_create(
             policy,
             &mint,

@@ -7,9 +7,9 @@
 //! so another program's log lines can never be mistaken for ours.
 
 use agent_escrow::events::{
-    Deposited, DisputeResolved, EscrowCancelled, EscrowClosed, EscrowCreated, EscrowDisputed, EscrowRefunded,
-    EscrowReleased, PolicyCreated, PolicyPaused, PolicyResumed, PolicyUpdated, ProofSubmitted, ProviderAllowed,
-    ProviderDisallowed, Withdrawn,
+    Deposited, DisputeResolved, EscrowCancelled, EscrowClosed, EscrowCreated, EscrowDisputed,
+    EscrowRefunded, EscrowReleased, PolicyCreated, PolicyPaused, PolicyResumed, PolicyUpdated,
+    ProofSubmitted, ProviderAllowed, ProviderDisallowed, Withdrawn,
 };
 use anchor_lang::{prelude::Pubkey, AnchorDeserialize, Discriminator};
 use base64::Engine;
@@ -75,73 +75,167 @@ impl EscrowEvent {
     /// A flat, serializable view: name, the policy and escrow involved, the
     /// amount (base units) if any, and the other fields as strings.
     pub fn record(&self) -> EventRecord {
-        type Parts = (Pubkey, Option<Pubkey>, Option<u64>, Vec<(&'static str, String)>);
+        type Parts = (
+            Pubkey,
+            Option<Pubkey>,
+            Option<u64>,
+            Vec<(&'static str, String)>,
+        );
         let (policy, escrow, amount, fields): Parts = match self {
-            Self::PolicyCreated(e) => (e.policy, None, None, vec![
-                kv("owner", e.owner), kv("agent", e.agent), kv("mint", e.mint),
-                kv("per_escrow_max", e.per_escrow_max), kv("daily_cap", e.daily_cap),
-                kv("monthly_cap", e.monthly_cap), kv("instant_max", e.instant_max),
-                kv("delay_max", e.delay_max), kv("delay_seconds", e.delay_seconds),
-                kv("expires_at", e.expires_at),
-            ]),
-            Self::PolicyUpdated(e) => (e.policy, None, None, vec![
-                kv("agent", e.agent), kv("per_escrow_max", e.per_escrow_max),
-                kv("daily_cap", e.daily_cap), kv("monthly_cap", e.monthly_cap),
-                kv("instant_max", e.instant_max), kv("delay_max", e.delay_max),
-                kv("delay_seconds", e.delay_seconds), kv("expires_at", e.expires_at),
-                kv("require_allowlist", e.require_allowlist),
-            ]),
+            Self::PolicyCreated(e) => (
+                e.policy,
+                None,
+                None,
+                vec![
+                    kv("owner", e.owner),
+                    kv("agent", e.agent),
+                    kv("mint", e.mint),
+                    kv("per_escrow_max", e.per_escrow_max),
+                    kv("daily_cap", e.daily_cap),
+                    kv("monthly_cap", e.monthly_cap),
+                    kv("instant_max", e.instant_max),
+                    kv("delay_max", e.delay_max),
+                    kv("delay_seconds", e.delay_seconds),
+                    kv("expires_at", e.expires_at),
+                ],
+            ),
+            Self::PolicyUpdated(e) => (
+                e.policy,
+                None,
+                None,
+                vec![
+                    kv("agent", e.agent),
+                    kv("per_escrow_max", e.per_escrow_max),
+                    kv("daily_cap", e.daily_cap),
+                    kv("monthly_cap", e.monthly_cap),
+                    kv("instant_max", e.instant_max),
+                    kv("delay_max", e.delay_max),
+                    kv("delay_seconds", e.delay_seconds),
+                    kv("expires_at", e.expires_at),
+                    kv("require_allowlist", e.require_allowlist),
+                ],
+            ),
             Self::PolicyPaused(e) => (e.policy, None, None, vec![kv("by", e.by)]),
             Self::PolicyResumed(e) => (e.policy, None, None, vec![]),
-            Self::Deposited(e) => (e.policy, None, Some(e.amount), vec![
-                kv("depositor", e.depositor), kv("vault_balance", e.vault_balance),
-            ]),
-            Self::Withdrawn(e) => (e.policy, None, Some(e.amount), vec![
-                kv("destination", e.destination), kv("vault_balance", e.vault_balance),
-            ]),
+            Self::Deposited(e) => (
+                e.policy,
+                None,
+                Some(e.amount),
+                vec![
+                    kv("depositor", e.depositor),
+                    kv("vault_balance", e.vault_balance),
+                ],
+            ),
+            Self::Withdrawn(e) => (
+                e.policy,
+                None,
+                Some(e.amount),
+                vec![
+                    kv("destination", e.destination),
+                    kv("vault_balance", e.vault_balance),
+                ],
+            ),
             Self::ProviderAllowed(e) => (e.policy, None, None, vec![kv("provider", e.provider)]),
             Self::ProviderDisallowed(e) => (e.policy, None, None, vec![kv("provider", e.provider)]),
-            Self::EscrowCreated(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
-                kv("escrow_id", e.escrow_id), kv("provider", e.provider),
-                kv("tier", format!("{:?}", e.tier)), kv("deadline", e.deadline),
-                kv("task_hash", hex(&e.task_hash)), kv("spent_24h", e.spent_24h),
-                kv("spent_30d", e.spent_30d), kv("vault_balance", e.vault_balance),
-                kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::ProofSubmitted(e) => (e.policy, Some(e.escrow), None, vec![
-                kv("provider", e.provider), kv("proof_hash", hex(&e.proof_hash)),
-                kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::EscrowReleased(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
-                kv("provider", e.provider), kv("tier", format!("{:?}", e.tier)),
-                kv("released_by", e.released_by), kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::EscrowRefunded(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
-                kv("vault_balance", e.vault_balance), kv("spent_24h", e.spent_24h),
-                kv("spent_30d", e.spent_30d), kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::EscrowDisputed(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
-                kv("by", e.by), kv("veto", e.veto), kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::DisputeResolved(e) => (e.policy, Some(e.escrow), Some(e.provider_amount), vec![
-                kv("arbiter", e.arbiter), kv("provider_bps", e.provider_bps),
-                kv("provider_amount", e.provider_amount), kv("refund_amount", e.refund_amount),
-                kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::EscrowCancelled(e) => (e.policy, Some(e.escrow), Some(e.amount), vec![
-                kv("vault_balance", e.vault_balance), kv("state", format!("{:?}", e.state)),
-            ]),
-            Self::EscrowClosed(e) => (e.policy, Some(e.escrow), None, vec![
-                kv("rent_payer", e.rent_payer), kv("lamports", e.lamports),
-                kv("state", format!("{:?}", e.state)),
-            ]),
+            Self::EscrowCreated(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.amount),
+                vec![
+                    kv("escrow_id", e.escrow_id),
+                    kv("provider", e.provider),
+                    kv("tier", format!("{:?}", e.tier)),
+                    kv("deadline", e.deadline),
+                    kv("task_hash", hex(&e.task_hash)),
+                    kv("spent_24h", e.spent_24h),
+                    kv("spent_30d", e.spent_30d),
+                    kv("vault_balance", e.vault_balance),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::ProofSubmitted(e) => (
+                e.policy,
+                Some(e.escrow),
+                None,
+                vec![
+                    kv("provider", e.provider),
+                    kv("proof_hash", hex(&e.proof_hash)),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::EscrowReleased(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.amount),
+                vec![
+                    kv("provider", e.provider),
+                    kv("tier", format!("{:?}", e.tier)),
+                    kv("released_by", e.released_by),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::EscrowRefunded(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.amount),
+                vec![
+                    kv("vault_balance", e.vault_balance),
+                    kv("spent_24h", e.spent_24h),
+                    kv("spent_30d", e.spent_30d),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::EscrowDisputed(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.amount),
+                vec![
+                    kv("by", e.by),
+                    kv("veto", e.veto),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::DisputeResolved(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.provider_amount),
+                vec![
+                    kv("arbiter", e.arbiter),
+                    kv("provider_bps", e.provider_bps),
+                    kv("provider_amount", e.provider_amount),
+                    kv("refund_amount", e.refund_amount),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::EscrowCancelled(e) => (
+                e.policy,
+                Some(e.escrow),
+                Some(e.amount),
+                vec![
+                    kv("vault_balance", e.vault_balance),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::EscrowClosed(e) => (
+                e.policy,
+                Some(e.escrow),
+                None,
+                vec![
+                    kv("rent_payer", e.rent_payer),
+                    kv("lamports", e.lamports),
+                    kv("state", format!("{:?}", e.state)),
+                ],
+            ),
         };
         EventRecord {
             name: self.name(),
             policy: policy.to_string(),
             escrow: escrow.map(|e| e.to_string()),
             amount,
-            fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         }
     }
 }

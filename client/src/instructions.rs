@@ -14,7 +14,10 @@ use anchor_lang::{
     InstructionData, ToAccountMetas,
 };
 
-use crate::pda::{allow_address, escrow_address, escrow_vault_address, policy_address, policy_vault_address, PROGRAM_ID};
+use crate::pda::{
+    allow_address, escrow_address, escrow_vault_address, policy_address, policy_vault_address,
+    PROGRAM_ID,
+};
 
 /// Address of the instructions sysvar (`Sysvar1nstructions1111111111111111111111111`).
 pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = agent_escrow::solana_instructions_sysvar::ID;
@@ -28,7 +31,12 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
 }
 
 /// `policy_create`: `owner` signs and pays rent for the policy and its vault.
-pub fn policy_create(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args: PolicyCreateArgs) -> Instruction {
+pub fn policy_create(
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    args: PolicyCreateArgs,
+) -> Instruction {
     let policy = policy_address(owner, &args.agent, mint).0;
     build(
         accounts::PolicyCreate {
@@ -45,17 +53,35 @@ pub fn policy_create(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey, args
 
 /// `policy_update`: the policy `owner` signs.
 pub fn policy_update(owner: &Pubkey, policy: &Pubkey, args: PolicyUpdateArgs) -> Instruction {
-    build(accounts::PolicyUpdate { owner: *owner, policy: *policy }, instruction::PolicyUpdate { args })
+    build(
+        accounts::PolicyUpdate {
+            owner: *owner,
+            policy: *policy,
+        },
+        instruction::PolicyUpdate { args },
+    )
 }
 
 /// `policy_pause`: the owner or the agent signs as `authority`.
 pub fn policy_pause(authority: &Pubkey, policy: &Pubkey) -> Instruction {
-    build(accounts::PolicyPause { authority: *authority, policy: *policy }, instruction::PolicyPause {})
+    build(
+        accounts::PolicyPause {
+            authority: *authority,
+            policy: *policy,
+        },
+        instruction::PolicyPause {},
+    )
 }
 
 /// `policy_resume`: the owner signs.
 pub fn policy_resume(owner: &Pubkey, policy: &Pubkey) -> Instruction {
-    build(accounts::PolicyResume { owner: *owner, policy: *policy }, instruction::PolicyResume {})
+    build(
+        accounts::PolicyResume {
+            owner: *owner,
+            policy: *policy,
+        },
+        instruction::PolicyResume {},
+    )
 }
 
 /// `policy_deposit`: `depositor` signs; moves `amount` base units from `source`.
@@ -111,14 +137,20 @@ pub fn provider_allow(owner: &Pubkey, policy: &Pubkey, provider: &Pubkey) -> Ins
             allow_entry: allow_address(policy, provider).0,
             system_program: system_program::ID,
         },
-        instruction::ProviderAllow { provider: *provider },
+        instruction::ProviderAllow {
+            provider: *provider,
+        },
     )
 }
 
 /// `provider_disallow`: the owner signs and gets the entry's rent back.
 pub fn provider_disallow(owner: &Pubkey, policy: &Pubkey, provider: &Pubkey) -> Instruction {
     build(
-        accounts::ProviderDisallow { owner: *owner, policy: *policy, allow_entry: allow_address(policy, provider).0 },
+        accounts::ProviderDisallow {
+            owner: *owner,
+            policy: *policy,
+            allow_entry: allow_address(policy, provider).0,
+        },
         instruction::ProviderDisallow {},
     )
 }
@@ -170,7 +202,11 @@ pub struct EscrowAccounts {
 
 /// `escrow_submit_proof`: `provider` signs; `proof_hash` = sha256 of the deliverable.
 /// For an escrow with a verifier, put [`ed25519_attestation`] in the same transaction.
-pub fn escrow_submit_proof(provider: &Pubkey, keys: &EscrowAccounts, proof_hash: [u8; 32]) -> Instruction {
+pub fn escrow_submit_proof(
+    provider: &Pubkey,
+    keys: &EscrowAccounts,
+    proof_hash: [u8; 32],
+) -> Instruction {
     build(
         accounts::EscrowSubmitProof {
             provider: *provider,
@@ -188,14 +224,30 @@ pub fn escrow_submit_proof(provider: &Pubkey, keys: &EscrowAccounts, proof_hash:
 }
 
 /// The message a verifier signs for a proof (see `agent_escrow::attestation`).
-pub fn attestation(keys: &EscrowAccounts, provider: &Pubkey, amount: u64, proof_hash: &[u8; 32]) -> [u8; 192] {
-    attestation_message(&PROGRAM_ID, &keys.escrow, provider, &keys.mint, amount, proof_hash)
+pub fn attestation(
+    keys: &EscrowAccounts,
+    provider: &Pubkey,
+    amount: u64,
+    proof_hash: &[u8; 32],
+) -> [u8; 192] {
+    attestation_message(
+        &PROGRAM_ID,
+        &keys.escrow,
+        provider,
+        &keys.mint,
+        amount,
+        proof_hash,
+    )
 }
 
 /// The ed25519 signature-verify instruction carrying a verifier's
 /// `signature` (64 bytes) over `message`.
 pub fn ed25519_attestation(verifier: &Pubkey, signature: &[u8; 64], message: &[u8]) -> Instruction {
-    solana_ed25519_program::new_ed25519_instruction_with_signature(message, signature, &verifier.to_bytes())
+    solana_ed25519_program::new_ed25519_instruction_with_signature(
+        message,
+        signature,
+        &verifier.to_bytes(),
+    )
 }
 
 /// `escrow_release`: any `cranker` signs (delay tier after the delay, or an
@@ -234,7 +286,13 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
 }
 
 /// `escrow_refund`: any `cranker` signs (after the deadline, no proof).
-pub fn escrow_refund(cranker: &Pubkey, policy: &Pubkey, escrow: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
+pub fn escrow_refund(
+    cranker: &Pubkey,
+    policy: &Pubkey,
+    escrow: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
     build(
         accounts::EscrowRefund {
             cranker: *cranker,
@@ -251,13 +309,24 @@ pub fn escrow_refund(cranker: &Pubkey, policy: &Pubkey, escrow: &Pubkey, mint: &
 
 /// `escrow_veto`: the owner signs (delay tier, after proof, before release).
 pub fn escrow_veto(owner: &Pubkey, policy: &Pubkey, escrow: &Pubkey) -> Instruction {
-    build(accounts::EscrowVeto { owner: *owner, policy: *policy, escrow: *escrow }, instruction::EscrowVeto {})
+    build(
+        accounts::EscrowVeto {
+            owner: *owner,
+            policy: *policy,
+            escrow: *escrow,
+        },
+        instruction::EscrowVeto {},
+    )
 }
 
 /// `escrow_dispute`: the agent or the owner signs as `authority`.
 pub fn escrow_dispute(authority: &Pubkey, policy: &Pubkey, escrow: &Pubkey) -> Instruction {
     build(
-        accounts::EscrowDispute { authority: *authority, policy: *policy, escrow: *escrow },
+        accounts::EscrowDispute {
+            authority: *authority,
+            policy: *policy,
+            escrow: *escrow,
+        },
         instruction::EscrowDispute {},
     )
 }
@@ -304,7 +373,12 @@ pub fn escrow_cancel(
 }
 
 /// `escrow_close`: anyone signs; rent goes to `rent_payer` (the escrow's).
-pub fn escrow_close(cranker: &Pubkey, escrow: &Pubkey, rent_payer: &Pubkey, token_program: &Pubkey) -> Instruction {
+pub fn escrow_close(
+    cranker: &Pubkey,
+    escrow: &Pubkey,
+    rent_payer: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
     build(
         accounts::EscrowClose {
             cranker: *cranker,

@@ -1,7 +1,9 @@
 //! Program-derived addresses. Seeds come from the program crate's
 //! `constants` module, so client and program cannot disagree.
 
-use agent_escrow::constants::{ALLOW_SEED, ESCROW_SEED, ESCROW_VAULT_SEED, POLICY_SEED, POLICY_VAULT_SEED};
+use agent_escrow::constants::{
+    ALLOW_SEED, ESCROW_SEED, ESCROW_VAULT_SEED, POLICY_SEED, POLICY_VAULT_SEED,
+};
 use anchor_lang::prelude::Pubkey;
 
 /// The program id compiled into the program crate (`declare_id!`).
@@ -35,7 +37,10 @@ pub fn escrow_vault_address(escrow: &Pubkey) -> (Pubkey, u8) {
 
 /// Allowlist entry PDA `["allow", policy, provider]` and its bump.
 pub fn allow_address(policy: &Pubkey, provider: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[ALLOW_SEED, policy.as_ref(), provider.as_ref()], &PROGRAM_ID)
+    Pubkey::find_program_address(
+        &[ALLOW_SEED, policy.as_ref(), provider.as_ref()],
+        &PROGRAM_ID,
+    )
 }
 
 /// The associated token account (ATA) of `owner` for `mint` under `token_program`.

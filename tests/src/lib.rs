@@ -90,7 +90,8 @@ impl Harness {
 
     /// Keys funded, no mint yet (`mint` is the address key(9) will take).
     pub async fn bare() -> Self {
-        let svm = EmbeddedSvm::new(&program_so()).expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
+        let svm = EmbeddedSvm::new(&program_so())
+            .expect("load target/deploy/agent_escrow.so (run `make build-sbf`)");
         svm.set_unix_timestamp(START);
         let h = Harness {
             client: EscrowClient::new(svm),
@@ -104,9 +105,15 @@ impl Harness {
             token_program: spl_token::ID,
             owner_ata: Pubkey::default(),
         };
-        for k in [&h.owner, &h.agent, &h.cranker, &h.attacker, &h.mint_authority]
-            .into_iter()
-            .chain(h.providers.iter())
+        for k in [
+            &h.owner,
+            &h.agent,
+            &h.cranker,
+            &h.attacker,
+            &h.mint_authority,
+        ]
+        .into_iter()
+        .chain(h.providers.iter())
         {
             h.svm().airdrop(&k.pubkey(), FUNDING).unwrap();
         }
@@ -116,13 +123,26 @@ impl Harness {
     /// Creates the owner's and providers' ATAs and mints 10,000 to the owner.
     pub async fn fund(self) -> Self {
         let h = self;
-        let owner_ata = h.client.create_ata(&h.owner, &h.owner.pubkey(), &h.mint).await.unwrap();
+        let owner_ata = h
+            .client
+            .create_ata(&h.owner, &h.owner.pubkey(), &h.mint)
+            .await
+            .unwrap();
         h.client
-            .mint_to(&h.mint_authority, &h.mint, &h.mint_authority, &owner_ata, 10_000 * USDC)
+            .mint_to(
+                &h.mint_authority,
+                &h.mint,
+                &h.mint_authority,
+                &owner_ata,
+                10_000 * USDC,
+            )
             .await
             .unwrap();
         for p in &h.providers {
-            h.client.create_ata(&h.owner, &p.pubkey(), &h.mint).await.unwrap();
+            h.client
+                .create_ata(&h.owner, &p.pubkey(), &h.mint)
+                .await
+                .unwrap();
         }
         Harness { owner_ata, ..h }
     }
@@ -136,20 +156,34 @@ impl Harness {
         init: Vec<Instruction>,
     ) -> Result<TxOutcome, ClientError> {
         let mint = key(9);
-        let space = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions).unwrap();
-        let lamports = self.svm().minimum_balance_for_rent_exemption(space).await.unwrap();
+        let space =
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
+                .unwrap();
+        let lamports = self
+            .svm()
+            .minimum_balance_for_rent_exemption(space)
+            .await
+            .unwrap();
         let authority = self.mint_authority.pubkey();
-        let mut ixs = vec![anchor_lang::solana_program::system_instruction::create_account(
-            &authority,
-            &mint.pubkey(),
-            lamports,
-            space as u64,
-            &spl_token_2022::ID,
-        )];
+        let mut ixs = vec![
+            anchor_lang::solana_program::system_instruction::create_account(
+                &authority,
+                &mint.pubkey(),
+                lamports,
+                space as u64,
+                &spl_token_2022::ID,
+            ),
+        ];
         ixs.extend(init);
         ixs.push(
-            spl_token_2022::instruction::initialize_mint2(&spl_token_2022::ID, &mint.pubkey(), &authority, Some(&authority), 6)
-                .unwrap(),
+            spl_token_2022::instruction::initialize_mint2(
+                &spl_token_2022::ID,
+                &mint.pubkey(),
+                &authority,
+                Some(&authority),
+                6,
+            )
+            .unwrap(),
         );
         self.token_program = spl_token_2022::ID;
         self.client.send(&ixs, &self.mint_authority, &[&mint]).await
@@ -190,7 +224,12 @@ impl Harness {
     }
 
     pub async fn policy_create(&self, args: PolicyCreateArgs) -> Result<TxOutcome, ClientError> {
-        let ix = instructions::policy_create(&self.owner.pubkey(), &self.mint, &self.token_program, args);
+        let ix = instructions::policy_create(
+            &self.owner.pubkey(),
+            &self.mint,
+            &self.token_program,
+            args,
+        );
         self.client.send(&[ix], &self.owner, &[]).await
     }
 
@@ -228,7 +267,10 @@ impl Harness {
 
     /// Sends `escrow_create` signed by the agent (also fee and rent payer),
     /// passing the provider's allowlist entry when the policy requires one.
-    pub async fn create_escrow_with(&self, args: EscrowCreateArgs) -> Result<TxOutcome, ClientError> {
+    pub async fn create_escrow_with(
+        &self,
+        args: EscrowCreateArgs,
+    ) -> Result<TxOutcome, ClientError> {
         let entry = agent_escrow_client::pda::allow_address(&self.policy(), &args.provider).0;
         let with_allow_entry = self.policy_state().await.require_allowlist != 0
             && self.svm().get_account(&entry).await.unwrap().is_some();

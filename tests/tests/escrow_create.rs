@@ -42,8 +42,13 @@ async fn locks_amount_in_escrow_vault() {
     );
     assert_eq!(e.rent_payer, h.agent.pubkey());
     // Documented byte layout: provider at offset 40, state at STATE_OFFSET.
-    let raw = h.svm().with_svm(|svm| svm.get_account(&h.escrow(0)).unwrap());
-    assert_eq!((raw.data.len(), Escrow::LEN, Escrow::STATE_OFFSET), (8 + 352, 8 + 352, 357));
+    let raw = h
+        .svm()
+        .with_svm(|svm| svm.get_account(&h.escrow(0)).unwrap());
+    assert_eq!(
+        (raw.data.len(), Escrow::LEN, Escrow::STATE_OFFSET),
+        (8 + 352, 8 + 352, 357)
+    );
     assert_eq!(&raw.data[8..40], h.policy().as_ref());
     assert_eq!(&raw.data[40..72], h.providers[0].pubkey().as_ref());
     assert_eq!(raw.data[Escrow::STATE_OFFSET], EscrowState::Funded as u8);

@@ -3,16 +3,17 @@
 
 mod allowlist;
 mod attestation;
+mod cancel_close;
 mod compute_units;
+mod disputes;
 mod escrow_approve;
 mod escrow_create;
 mod escrow_refund;
 mod escrow_release;
-mod cancel_close;
-mod disputes;
 mod escrow_submit_proof;
+mod pipeline;
 mod policy_admin;
 mod policy_create;
-mod pipeline;
 mod policy_deposit;
+mod substitution;
 mod token_2022;

@@ -4,16 +4,16 @@ use agent_escrow::error::EscrowError;
 use agent_escrow_client::{transport::Transport, Signer};
 use agent_escrow_tests::*;
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
-use solana_instruction_error::InstructionError;
 use anchor_spl::token_2022::spl_token_2022::{
     self,
     extension::{
-        confidential_transfer, default_account_state, metadata_pointer, pausable, transfer_fee, transfer_hook,
-        ExtensionType as E,
+        confidential_transfer, default_account_state, metadata_pointer, pausable, transfer_fee,
+        transfer_hook, ExtensionType as E,
     },
     instruction as t22,
     state::AccountState,
 };
+use solana_instruction_error::InstructionError;
 
 const T22: Pubkey = spl_token_2022::ID;
 
@@ -21,18 +21,36 @@ fn init_for(extension: E, mint: &Pubkey, authority: &Pubkey) -> Instruction {
     let some = Some(*authority);
     match extension {
         E::PermanentDelegate => t22::initialize_permanent_delegate(&T22, mint, authority),
-        E::TransferHook => transfer_hook::instruction::initialize(&T22, mint, some, Some(Pubkey::new_from_array([11; 32]))),
-        E::TransferFeeConfig => {
-            transfer_fee::instruction::initialize_transfer_fee_config(&T22, mint, Some(authority), Some(authority), 100, USDC)
-        }
+        E::TransferHook => transfer_hook::instruction::initialize(
+            &T22,
+            mint,
+            some,
+            Some(Pubkey::new_from_array([11; 32])),
+        ),
+        E::TransferFeeConfig => transfer_fee::instruction::initialize_transfer_fee_config(
+            &T22,
+            mint,
+            Some(authority),
+            Some(authority),
+            100,
+            USDC,
+        ),
         E::DefaultAccountState => {
-            default_account_state::instruction::initialize_default_account_state(&T22, mint, &AccountState::Frozen)
+            default_account_state::instruction::initialize_default_account_state(
+                &T22,
+                mint,
+                &AccountState::Frozen,
+            )
         }
         E::Pausable => pausable::instruction::initialize(&T22, mint, authority),
         E::NonTransferable => t22::initialize_non_transferable_mint(&T22, mint),
-        E::ConfidentialTransferMint => confidential_transfer::instruction::initialize_mint(&T22, mint, some, true, None),
+        E::ConfidentialTransferMint => {
+            confidential_transfer::instruction::initialize_mint(&T22, mint, some, true, None)
+        }
         E::MintCloseAuthority => t22::initialize_mint_close_authority(&T22, mint, Some(authority)),
-        E::MetadataPointer => metadata_pointer::instruction::initialize(&T22, mint, some, Some(*mint)),
+        E::MetadataPointer => {
+            metadata_pointer::instruction::initialize(&T22, mint, some, Some(*mint))
+        }
         other => panic!("no initializer for {other:?}"),
     }
     .unwrap()
@@ -40,7 +58,10 @@ fn init_for(extension: E, mint: &Pubkey, authority: &Pubkey) -> Instruction {
 
 async fn harness_2022(extensions: &[E]) -> Harness {
     let mut h = Harness::bare().await;
-    let init = extensions.iter().map(|e| init_for(*e, &h.mint, &h.mint_authority.pubkey())).collect();
+    let init = extensions
+        .iter()
+        .map(|e| init_for(*e, &h.mint, &h.mint_authority.pubkey()))
+        .collect();
     h.create_token_2022_mint(extensions, init).await.unwrap();
     h
 }
@@ -60,20 +81,32 @@ async fn each_hostile_extension_is_refused_at_policy_create() {
         let result = h.policy_create(default_limits(h.agent.pubkey())).await;
         match &result {
             Err(agent_escrow_client::ClientError::Program(f)) => {
-                assert!(f.details.contains(&format!("mint extension {extension:?} is refused")), "{f}")
+                assert!(
+                    f.details
+                        .contains(&format!("mint extension {extension:?} is refused")),
+                    "{f}"
+                )
             }
             other => panic!("{extension:?}: {other:?}"),
         }
         assert_program_error(result, EscrowError::HostileMintExtension);
-        assert!(h.svm().get_account(&h.policy()).await.unwrap().is_none(), "{extension:?}: policy created");
+        assert!(
+            h.svm().get_account(&h.policy()).await.unwrap().is_none(),
+            "{extension:?}: policy created"
+        );
     }
 }
 
 #[tokio::test]
 async fn benign_token_2022_mint_runs_the_whole_flow() {
     // Given a Token-2022 mint with a close authority and a metadata pointer.
-    let h = harness_2022(&[E::MintCloseAuthority, E::MetadataPointer]).await.fund().await;
-    h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+    let h = harness_2022(&[E::MintCloseAuthority, E::MetadataPointer])
+        .await
+        .fund()
+        .await;
+    h.policy_create(default_limits(h.agent.pubkey()))
+        .await
+        .unwrap();
     h.deposit(500 * USDC).await.unwrap();
     // Instant release, delay release, refund: all through transfer_checked on Token-2022.
     h.create_escrow(0, 0, 20 * USDC).await.unwrap();
@@ -86,9 +119,14 @@ async fn benign_token_2022_mint_runs_the_whole_flow() {
     h.svm().advance_clock(86_400);
     h.refund(2).await.unwrap();
     let b = h.balances().await;
-    assert_eq!((b["provider_0"], b["provider_1"], b["provider_2"]), (20 * USDC, 50 * USDC, 0));
+    assert_eq!(
+        (b["provider_0"], b["provider_1"], b["provider_2"]),
+        (20 * USDC, 50 * USDC, 0)
+    );
     assert_eq!(b["vault"], 430 * USDC);
-    let vault_owner = h.svm().with_svm(|svm| svm.get_account(&h.vault()).unwrap().owner);
+    let vault_owner = h
+        .svm()
+        .with_svm(|svm| svm.get_account(&h.vault()).unwrap().owner);
     assert_eq!(vault_owner, T22);
 }
 
@@ -107,7 +145,10 @@ async fn mint_and_token_program_must_agree() {
     match h.send(ix, &h.owner).await {
         Err(agent_escrow_client::ClientError::Transaction { err, .. }) => assert_eq!(
             err,
-            solana_transaction::TransactionError::InstructionError(0, InstructionError::IncorrectProgramId)
+            solana_transaction::TransactionError::InstructionError(
+                0,
+                InstructionError::IncorrectProgramId
+            )
         ),
         other => panic!("{other:?}"),
     }

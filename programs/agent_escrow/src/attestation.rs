@@ -88,11 +88,19 @@ fn read_u16(data: &[u8], at: usize) -> Option<u16> {
 }
 
 /// Checks one ed25519 instruction (at transaction index `index`).
-fn check_ed25519(data: &[u8], index: usize, verifier: &Pubkey, expected: &[u8; ATTESTATION_LEN]) -> core::result::Result<(), Miss> {
+fn check_ed25519(
+    data: &[u8],
+    index: usize,
+    verifier: &Pubkey,
+    expected: &[u8; ATTESTATION_LEN],
+) -> core::result::Result<(), Miss> {
     let count = usize::from(*data.first().ok_or(Miss::Malformed)?);
     let mut closest = Miss::Missing;
     for i in 0..count {
-        let base = i.checked_mul(14).and_then(|o| o.checked_add(2)).ok_or(Miss::Malformed)?;
+        let base = i
+            .checked_mul(14)
+            .and_then(|o| o.checked_add(2))
+            .ok_or(Miss::Malformed)?;
         let field = |n: usize| {
             n.checked_mul(2)
                 .and_then(|o| base.checked_add(o))
@@ -101,18 +109,24 @@ fn check_ed25519(data: &[u8], index: usize, verifier: &Pubkey, expected: &[u8; A
         };
         let own = |ix: u16| ix == u16::MAX || usize::from(ix) == index;
         let (sig_ix, pk_off, pk_ix) = (field(1)?, usize::from(field(2)?), field(3)?);
-        let (msg_off, msg_len, msg_ix) = (usize::from(field(4)?), usize::from(field(5)?), field(6)?);
+        let (msg_off, msg_len, msg_ix) =
+            (usize::from(field(4)?), usize::from(field(5)?), field(6)?);
         if !(own(sig_ix) && own(pk_ix) && own(msg_ix)) {
             closest = closest.max(Miss::Malformed);
             continue;
         }
-        let pubkey = data.get(pk_off..pk_off.saturating_add(32)).ok_or(Miss::Malformed)?;
-        let message = data.get(msg_off..msg_off.saturating_add(msg_len)).ok_or(Miss::Malformed)?;
+        let pubkey = data
+            .get(pk_off..pk_off.saturating_add(32))
+            .ok_or(Miss::Malformed)?;
+        let message = data
+            .get(msg_off..msg_off.saturating_add(msg_len))
+            .ok_or(Miss::Malformed)?;
         if pubkey != verifier.as_ref() {
             closest = closest.max(Miss::WrongSigner);
             continue;
         }
-        let section = |range: core::ops::Range<usize>| (message.get(range.clone()), expected.get(range));
+        let section =
+            |range: core::ops::Range<usize>| (message.get(range.clone()), expected.get(range));
         let miss = if message.len() != ATTESTATION_LEN || section(0..24).0 != section(0..24).1 {
             Some(Miss::Malformed)
         } else if section(24..56).0 != section(24..56).1 {
@@ -150,7 +164,9 @@ pub fn verify_attestation(
                 Err(miss) => closest = closest.max(miss),
             }
         }
-        index = index.checked_add(1).ok_or(EscrowError::ArithmeticOverflow)?;
+        index = index
+            .checked_add(1)
+            .ok_or(EscrowError::ArithmeticOverflow)?;
     }
     Err(EscrowError::from(closest).into())
 }

@@ -30,7 +30,12 @@ pub fn transfer_from_escrow<'info>(
         let escrow = escrow.load()?;
         (escrow.policy, escrow.escrow_id.to_le_bytes(), escrow.bump)
     };
-    let seeds: &[&[u8]] = &[ESCROW_SEED, policy.as_ref(), &id, core::slice::from_ref(&bump)];
+    let seeds: &[&[u8]] = &[
+        ESCROW_SEED,
+        policy.as_ref(),
+        &id,
+        core::slice::from_ref(&bump),
+    ];
     transfer_checked(
         &token_program.to_account_info(),
         &vault.to_account_info(),
@@ -45,7 +50,12 @@ pub fn transfer_from_escrow<'info>(
 
 /// Credits `amount` charged at `charged_at` back to the policy's spend
 /// buckets and returns the net spend in the 24 h and 30 day windows at `now`.
-pub fn credit_spend(policy: &mut Policy, charged_at: i64, amount: u64, now: i64) -> Result<(u64, u64)> {
+pub fn credit_spend(
+    policy: &mut Policy,
+    charged_at: i64,
+    amount: u64,
+    now: i64,
+) -> Result<(u64, u64)> {
     policy.credit(charged_at, amount)?;
     policy.total_refunded = policy
         .total_refunded
@@ -57,7 +67,10 @@ pub fn credit_spend(policy: &mut Policy, charged_at: i64, amount: u64, now: i64)
 /// Whether the escrow's `depends_on` (if any) is Released. `upstream` is
 /// the optional account the caller was given; naming the wrong account is an
 /// error, omitting it when a dependency exists reads as "not released".
-pub fn dependency_released(escrow: &Escrow, upstream: Option<&AccountLoader<'_, Escrow>>) -> Result<bool> {
+pub fn dependency_released(
+    escrow: &Escrow,
+    upstream: Option<&AccountLoader<'_, Escrow>>,
+) -> Result<bool> {
     let Some(required) = escrow.depends_on() else {
         return Ok(true);
     };

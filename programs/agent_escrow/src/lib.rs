@@ -20,12 +20,12 @@
 
 use anchor_lang::prelude::*;
 
+pub mod attestation;
 pub mod constants;
 pub mod error;
+mod escrow_funds;
 pub mod events;
 pub mod instructions;
-pub mod attestation;
-mod escrow_funds;
 pub mod state;
 mod transfer;
 

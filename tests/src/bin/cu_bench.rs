@@ -3,6 +3,18 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    if std::env::args().any(|a| a == "--logs") {
+        // Per-program CU of one escrow_create, from the runtime's log lines.
+        let h = agent_escrow_tests::Harness::with_policy().await;
+        let out = h
+            .create_escrow(0, 0, 25 * agent_escrow_tests::USDC)
+            .await
+            .unwrap();
+        for line in out.logs {
+            println!("{line}");
+        }
+        return;
+    }
     println!("| instruction | compute units |");
     println!("|---|---:|");
     for (name, cu) in agent_escrow_tests::measure_compute_units().await {

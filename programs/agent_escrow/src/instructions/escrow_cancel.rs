@@ -55,7 +55,10 @@ pub fn escrow_cancel(ctx: Context<EscrowCancel>) -> Result<()> {
     let accounts = &ctx.accounts;
     let (policy_key, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Funded,
+            EscrowError::InvalidEscrowState
+        );
         escrow.state = EscrowState::Cancelled as u8;
         escrow.settled_at = now;
         (escrow.policy, escrow.amount, escrow.created_at)
@@ -73,7 +76,11 @@ pub fn escrow_cancel(ctx: Context<EscrowCancel>) -> Result<()> {
         policy: policy_key,
         escrow: accounts.escrow.key(),
         amount,
-        vault_balance: accounts.vault.amount.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?,
+        vault_balance: accounts
+            .vault
+            .amount
+            .checked_add(amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?,
         state: EscrowState::Cancelled,
     });
     Ok(())

@@ -57,7 +57,12 @@ pub fn escrow_close(ctx: Context<EscrowClose>) -> Result<()> {
             msg!("now {} < closable_at {}", now, closable_at);
             return err!(EscrowError::CloseTooEarly);
         }
-        (escrow.policy, escrow.escrow_id.to_le_bytes(), escrow.bump, state)
+        (
+            escrow.policy,
+            escrow.escrow_id.to_le_bytes(),
+            escrow.bump,
+            state,
+        )
     };
     let lamports = accounts
         .escrow
@@ -65,7 +70,12 @@ pub fn escrow_close(ctx: Context<EscrowClose>) -> Result<()> {
         .lamports()
         .checked_add(accounts.vault.to_account_info().lamports())
         .ok_or(EscrowError::ArithmeticOverflow)?;
-    let seeds: &[&[u8]] = &[ESCROW_SEED, policy.as_ref(), &id, core::slice::from_ref(&bump)];
+    let seeds: &[&[u8]] = &[
+        ESCROW_SEED,
+        policy.as_ref(),
+        &id,
+        core::slice::from_ref(&bump),
+    ];
     let signer = [seeds];
     token_interface::close_account(CpiContext::new_with_signer(
         accounts.token_program.key(),

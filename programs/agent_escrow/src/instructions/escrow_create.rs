@@ -146,14 +146,23 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         }
     }
     if let Some(upstream_key) = args.depends_on {
-        let upstream = accounts.depends_on.as_ref().ok_or(EscrowError::InvalidDependency)?;
+        let upstream = accounts
+            .depends_on
+            .as_ref()
+            .ok_or(EscrowError::InvalidDependency)?;
         require_keys_eq!(upstream.key(), upstream_key, EscrowError::InvalidDependency);
         let upstream = upstream.load()?;
         let open = matches!(
             upstream.state()?,
-            EscrowState::Funded | EscrowState::ProofSubmitted | EscrowState::Disputed | EscrowState::Released
+            EscrowState::Funded
+                | EscrowState::ProofSubmitted
+                | EscrowState::Disputed
+                | EscrowState::Released
         );
-        require!(upstream.policy == policy_key && open, EscrowError::InvalidDependency);
+        require!(
+            upstream.policy == policy_key && open,
+            EscrowError::InvalidDependency
+        );
     }
     if accounts.vault.amount < args.amount {
         msg!(
@@ -181,7 +190,8 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         .ok_or(EscrowError::ArithmeticOverflow)?;
     let release_delay = policy.delay_seconds;
     let decimals = policy.decimals;
-    let (owner, seed_agent, mint, bump) = (policy.owner, policy.seed_agent, policy.mint, policy.bump);
+    let (owner, seed_agent, mint, bump) =
+        (policy.owner, policy.seed_agent, policy.mint, policy.bump);
     // The CPI borrows the policy account (its authority); release ours first.
     drop(policy);
     let seeds: &[&[u8]] = &[

@@ -29,10 +29,16 @@ pub fn escrow_dispute(ctx: Context<EscrowDispute>) -> Result<()> {
     let by = ctx.accounts.authority.key();
     {
         let policy = ctx.accounts.policy.load()?;
-        require!(by == policy.agent || by == policy.owner, EscrowError::Unauthorized);
+        require!(
+            by == policy.agent || by == policy.owner,
+            EscrowError::Unauthorized
+        );
     }
     let mut escrow = ctx.accounts.escrow.load_mut()?;
-    require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
+    require!(
+        escrow.state()? == EscrowState::ProofSubmitted,
+        EscrowError::InvalidEscrowState
+    );
     escrow.state = EscrowState::Disputed as u8;
     emit!(EscrowDisputed {
         policy: escrow.policy,

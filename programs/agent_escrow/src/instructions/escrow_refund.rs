@@ -48,7 +48,10 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
     let accounts = &ctx.accounts;
     let (policy_key, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Funded,
+            EscrowError::InvalidEscrowState
+        );
         if now < escrow.deadline {
             msg!("now {} < deadline {}", now, escrow.deadline);
             return err!(EscrowError::DeadlineNotReached);
@@ -57,7 +60,8 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         escrow.settled_at = now;
         (escrow.policy, escrow.amount, escrow.created_at)
     };
-    let (spent_24h, spent_30d) = credit_spend(&mut *accounts.policy.load_mut()?, created_at, amount, now)?;
+    let (spent_24h, spent_30d) =
+        credit_spend(&mut *accounts.policy.load_mut()?, created_at, amount, now)?;
     transfer_from_escrow(
         &accounts.escrow,
         &accounts.escrow_vault,
@@ -70,7 +74,11 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         policy: policy_key,
         escrow: accounts.escrow.key(),
         amount,
-        vault_balance: accounts.vault.amount.checked_add(amount).ok_or(EscrowError::ArithmeticOverflow)?,
+        vault_balance: accounts
+            .vault
+            .amount
+            .checked_add(amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?,
         spent_24h,
         spent_30d,
         state: EscrowState::Refunded,

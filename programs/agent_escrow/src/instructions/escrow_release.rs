@@ -57,7 +57,10 @@ pub fn escrow_release(ctx: Context<EscrowRelease>) -> Result<()> {
     let accounts = &ctx.accounts;
     {
         let escrow = accounts.escrow.load()?;
-        require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::ProofSubmitted,
+            EscrowError::InvalidEscrowState
+        );
         match tier_from_u8(escrow.tier)? {
             ReleaseTier::Approval => return err!(EscrowError::NotDelayTier),
             ReleaseTier::Instant => {}

@@ -55,12 +55,18 @@ pub struct EscrowResolve<'info> {
 /// the policy vault the rest (credited back to the spend buckets).
 /// `provider_bps` is 0..=10_000.
 pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<()> {
-    require!(provider_bps <= BPS_DENOMINATOR, EscrowError::InvalidBasisPoints);
+    require!(
+        provider_bps <= BPS_DENOMINATOR,
+        EscrowError::InvalidBasisPoints
+    );
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
     let (policy_key, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Disputed, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Disputed,
+            EscrowError::InvalidEscrowState
+        );
         let arbiter = match escrow.arbiter() {
             Some(arbiter) => arbiter,
             None => accounts.policy.load()?.owner,
@@ -72,7 +78,9 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
         (escrow.policy, escrow.amount, escrow.created_at)
     };
     let provider_amount = split(amount, provider_bps)?;
-    let refund_amount = amount.checked_sub(provider_amount).ok_or(EscrowError::ArithmeticOverflow)?;
+    let refund_amount = amount
+        .checked_sub(provider_amount)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
     {
         let mut policy = accounts.policy.load_mut()?;
         policy.total_released = policy
@@ -125,7 +133,9 @@ pub fn split(amount: u64, bps: u16) -> Result<u64> {
         .and_then(|r| r.checked_mul(bps))
         .and_then(|r| r.checked_div(d))
         .ok_or(EscrowError::ArithmeticOverflow)?;
-    Ok(high.checked_add(low).ok_or(EscrowError::ArithmeticOverflow)?)
+    Ok(high
+        .checked_add(low)
+        .ok_or(EscrowError::ArithmeticOverflow)?)
 }
 
 #[cfg(test)]
@@ -135,7 +145,16 @@ mod tests {
 
     #[test]
     fn split_matches_u128_floor() {
-        for amount in [0, 1, 9_999, 10_000, 10_001, 123_456_789, u64::MAX - 1, u64::MAX] {
+        for amount in [
+            0,
+            1,
+            9_999,
+            10_000,
+            10_001,
+            123_456_789,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
             for bps in [0u16, 1, 2_500, 3_333, 5_000, 9_999, 10_000] {
                 let exact = (u128::from(amount) * u128::from(bps) / 10_000) as u64;
                 assert_eq!(split(amount, bps).unwrap(), exact, "{amount} {bps}");

@@ -62,7 +62,10 @@ pub fn escrow_submit_proof(ctx: Context<EscrowSubmitProof>, proof_hash: [u8; 32]
     let accounts = &ctx.accounts;
     let (tier, ready) = {
         let mut escrow = accounts.escrow.load_mut()?;
-        require!(escrow.state()? == EscrowState::Funded, EscrowError::InvalidEscrowState);
+        require!(
+            escrow.state()? == EscrowState::Funded,
+            EscrowError::InvalidEscrowState
+        );
         if now >= escrow.deadline {
             msg!("now {} >= deadline {}", now, escrow.deadline);
             return err!(EscrowError::DeadlinePassed);
@@ -81,7 +84,10 @@ pub fn escrow_submit_proof(ctx: Context<EscrowSubmitProof>, proof_hash: [u8; 32]
         escrow.proof_hash = proof_hash;
         escrow.proof_submitted_at = now;
         escrow.state = EscrowState::ProofSubmitted as u8;
-        (tier_from_u8(escrow.tier)?, dependency_released(&escrow, accounts.depends_on.as_ref())?)
+        (
+            tier_from_u8(escrow.tier)?,
+            dependency_released(&escrow, accounts.depends_on.as_ref())?,
+        )
     };
     emit!(ProofSubmitted {
         policy: accounts.policy.key(),

@@ -29,8 +29,14 @@ pub struct EscrowVeto<'info> {
 /// as long as nobody has released it yet).
 pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
     let mut escrow = ctx.accounts.escrow.load_mut()?;
-    require!(escrow.state()? == EscrowState::ProofSubmitted, EscrowError::InvalidEscrowState);
-    require!(tier_from_u8(escrow.tier)? == ReleaseTier::Delay, EscrowError::NotDelayTier);
+    require!(
+        escrow.state()? == EscrowState::ProofSubmitted,
+        EscrowError::InvalidEscrowState
+    );
+    require!(
+        tier_from_u8(escrow.tier)? == ReleaseTier::Delay,
+        EscrowError::NotDelayTier
+    );
     escrow.state = EscrowState::Disputed as u8;
     emit!(EscrowDisputed {
         policy: escrow.policy,

@@ -20,8 +20,14 @@ pub struct PolicyPause<'info> {
 pub fn policy_pause(ctx: Context<PolicyPause>) -> Result<()> {
     let mut policy = ctx.accounts.policy.load_mut()?;
     let by = ctx.accounts.authority.key();
-    require!(by == policy.owner || by == policy.agent, EscrowError::Unauthorized);
+    require!(
+        by == policy.owner || by == policy.agent,
+        EscrowError::Unauthorized
+    );
     policy.paused = 1;
-    emit!(PolicyPaused { policy: ctx.accounts.policy.key(), by });
+    emit!(PolicyPaused {
+        policy: ctx.accounts.policy.key(),
+        by
+    });
     Ok(())
 }

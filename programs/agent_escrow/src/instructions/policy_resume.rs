@@ -17,6 +17,8 @@ pub struct PolicyResume<'info> {
 
 pub fn policy_resume(ctx: Context<PolicyResume>) -> Result<()> {
     ctx.accounts.policy.load_mut()?.paused = 0;
-    emit!(PolicyResumed { policy: ctx.accounts.policy.key() });
+    emit!(PolicyResumed {
+        policy: ctx.accounts.policy.key()
+    });
     Ok(())
 }

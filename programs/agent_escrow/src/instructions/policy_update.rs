@@ -37,7 +37,10 @@ pub fn policy_update(ctx: Context<PolicyUpdate>, args: PolicyUpdateArgs) -> Resu
     let now = Clock::get()?.unix_timestamp;
     let mut policy = ctx.accounts.policy.load_mut()?;
     if let Some(agent) = args.agent {
-        require!(agent != Pubkey::default() && agent != policy.owner, EscrowError::InvalidAgent);
+        require!(
+            agent != Pubkey::default() && agent != policy.owner,
+            EscrowError::InvalidAgent
+        );
         policy.agent = agent;
     }
     if let Some(expires_at) = args.expires_at {

@@ -37,7 +37,11 @@ pub fn policy_withdraw(ctx: Context<PolicyWithdraw>, amount: u64) -> Result<()> 
     require!(amount > 0, EscrowError::ZeroAmount);
     let accounts = &ctx.accounts;
     let vault_balance = accounts.vault.amount.checked_sub(amount).ok_or_else(|| {
-        msg!("amount {} > vault balance {}", amount, accounts.vault.amount);
+        msg!(
+            "amount {} > vault balance {}",
+            amount,
+            accounts.vault.amount
+        );
         error!(EscrowError::InsufficientVaultBalance)
     })?;
     let (owner, seed_agent, mint, bump) = {

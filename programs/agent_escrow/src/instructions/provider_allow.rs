@@ -41,6 +41,9 @@ pub fn provider_allow(ctx: Context<ProviderAllow>, provider: Pubkey) -> Result<(
     entry.provider = provider;
     entry.version = ACCOUNT_VERSION;
     entry.bump = ctx.bumps.allow_entry;
-    emit!(ProviderAllowed { policy: entry.policy, provider });
+    emit!(ProviderAllowed {
+        policy: entry.policy,
+        provider
+    });
     Ok(())
 }

@@ -39,7 +39,10 @@ impl EscrowState {
     /// Released, Refunded, Resolved and Cancelled are terminal: no token
     /// moves any more and the escrow may be closed.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Released | Self::Refunded | Self::Resolved | Self::Cancelled)
+        matches!(
+            self,
+            Self::Released | Self::Refunded | Self::Resolved | Self::Cancelled
+        )
     }
 }
 

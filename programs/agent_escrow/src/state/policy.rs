@@ -162,7 +162,12 @@ impl Policy {
 
     /// Signer seeds of this policy PDA (without the bump).
     pub fn seeds(&self) -> [&[u8]; 4] {
-        [crate::constants::POLICY_SEED, self.owner.as_ref(), self.seed_agent.as_ref(), self.mint.as_ref()]
+        [
+            crate::constants::POLICY_SEED,
+            self.owner.as_ref(),
+            self.seed_agent.as_ref(),
+            self.mint.as_ref(),
+        ]
     }
 
     /// Checks the limit invariants every policy must hold.
