@@ -31,14 +31,55 @@ pub enum CreateOutcome {
     AlreadyExists(Box<Escrow>),
 }
 
+/// Transaction options: compute-budget instructions and retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Prepend `SetComputeUnitLimit` sized from a simulation:
+    /// consumed × 1.1 + 1,000 CU, at most 1,400,000.
+    pub compute_unit_limit: bool,
+    /// Prepend `SetComputeUnitPrice` with this many micro-lamports per CU.
+    pub priority_fee_micro_lamports: Option<u64>,
+    /// Attempts when a transaction's blockhash expires unconfirmed (each
+    /// attempt re-signs with a fresh blockhash; an expired one can never land).
+    pub attempts: u32,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self {
+            compute_unit_limit: false,
+            priority_fee_micro_lamports: None,
+            attempts: 3,
+        }
+    }
+}
+
+/// One confirmed transaction of the audit trail, with its decoded events.
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    pub signature: solana_signature::Signature,
+    pub block_time: Option<i64>,
+    pub events: Vec<crate::events::EscrowEvent>,
+}
+
 /// High-level client: builds, signs and sends the program's instructions.
 pub struct EscrowClient<T> {
     transport: T,
+    options: SendOptions,
 }
 
 impl<T: Transport> EscrowClient<T> {
     pub fn new(transport: T) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            options: SendOptions::default(),
+        }
+    }
+
+    /// Uses `options` for every transaction this client sends.
+    pub fn with_options(mut self, options: SendOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The underlying transport.
@@ -47,25 +88,125 @@ impl<T: Transport> EscrowClient<T> {
     }
 
     /// Signs `instructions` with `payer` (fee payer) and `signers`, sends and
-    /// confirms. Each signer is listed once even if it plays several roles.
-    /// A missing or extra signer is a [`ClientError::Signing`] (nothing is sent).
+    /// confirms, re-signing with a new blockhash if one expires (see
+    /// [`SendOptions`]). Each signer is listed once even if it plays several
+    /// roles. A missing or extra signer is a [`ClientError::Signing`]
+    /// (nothing is sent).
     pub async fn send(
         &self,
         instructions: &[Instruction],
         payer: &dyn Signer,
         signers: &[&dyn Signer],
     ) -> Result<TxOutcome, ClientError> {
-        let blockhash = self.transport.latest_blockhash().await?;
         let mut all: Vec<&dyn Signer> = vec![payer];
         for signer in signers {
             if !all.iter().any(|s| s.pubkey() == signer.pubkey()) {
                 all.push(*signer);
             }
         }
-        let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
-        tx.try_sign(&all, blockhash)
-            .map_err(|e| ClientError::Signing(e.to_string()))?;
-        self.transport.send_transaction(tx).await
+        let instructions = self
+            .with_compute_budget(instructions, &payer.pubkey())
+            .await?;
+        let mut attempt = 1;
+        loop {
+            let blockhash = self.transport.latest_blockhash().await?;
+            let mut tx = Transaction::new_with_payer(&instructions, Some(&payer.pubkey()));
+            tx.try_sign(&all, blockhash)
+                .map_err(|e| ClientError::Signing(e.to_string()))?;
+            match self.transport.send_transaction(tx).await {
+                Err(ClientError::Expired { .. }) if attempt < self.options.attempts.max(1) => {
+                    attempt += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Prepends the compute-budget instructions the options ask for. The CU
+    /// limit comes from a simulation; if the simulation fails the limit is
+    /// left out, so the real send reports the real error.
+    pub async fn with_compute_budget(
+        &self,
+        instructions: &[Instruction],
+        payer: &Pubkey,
+    ) -> Result<Vec<Instruction>, ClientError> {
+        use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
+        let mut out = Vec::new();
+        if self.options.compute_unit_limit {
+            let tx = Transaction::new_with_payer(instructions, Some(payer));
+            let simulation = self.transport.simulate_transaction(&tx).await?;
+            if simulation.error.is_none() {
+                let limit = simulation.compute_units.saturating_mul(11) / 10 + 1_000;
+                out.push(Cb::set_compute_unit_limit(limit.min(1_400_000) as u32));
+            }
+        }
+        if let Some(price) = self.options.priority_fee_micro_lamports {
+            out.push(Cb::set_compute_unit_price(price));
+        }
+        out.extend_from_slice(instructions);
+        Ok(out)
+    }
+
+    /// Escrows matching the filters (each optional), via `getProgramAccounts`
+    /// with memcmp filters on the escrow's fixed offsets.
+    pub async fn list_escrows(
+        &self,
+        policy: Option<&Pubkey>,
+        provider: Option<&Pubkey>,
+        state: Option<agent_escrow::state::EscrowState>,
+    ) -> Result<Vec<(Pubkey, Escrow)>, ClientError> {
+        use crate::transport::Memcmp;
+        let mut filters = vec![Memcmp {
+            offset: 0,
+            bytes: <Escrow as anchor_lang::Discriminator>::DISCRIMINATOR.to_vec(),
+        }];
+        if let Some(policy) = policy {
+            filters.push(Memcmp {
+                offset: 8,
+                bytes: policy.to_bytes().to_vec(),
+            });
+        }
+        if let Some(provider) = provider {
+            filters.push(Memcmp {
+                offset: 40,
+                bytes: provider.to_bytes().to_vec(),
+            });
+        }
+        if let Some(state) = state {
+            filters.push(Memcmp {
+                offset: Escrow::STATE_OFFSET,
+                bytes: vec![state as u8],
+            });
+        }
+        let accounts = self
+            .transport
+            .get_program_accounts(&crate::pda::PROGRAM_ID, Escrow::LEN, &filters)
+            .await?;
+        accounts
+            .into_iter()
+            .map(|(key, account)| decode_escrow(&account.data).map(|e| (key, e)))
+            .collect()
+    }
+
+    /// The audit trail of `address` (a policy or an escrow): this program's
+    /// events from every confirmed transaction that touched it, oldest first.
+    pub async fn history(
+        &self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<Vec<HistoryItem>, ClientError> {
+        Ok(self
+            .transport
+            .history(address, limit)
+            .await?
+            .into_iter()
+            .map(|entry| HistoryItem {
+                signature: entry.signature,
+                block_time: entry.block_time,
+                events: crate::events::parse_events(&entry.logs),
+            })
+            .filter(|item| !item.events.is_empty())
+            .collect())
     }
 
     /// Reads and decodes a policy.

@@ -69,6 +69,10 @@ pub enum ClientError {
     EscrowIdTaken { policy: Pubkey, escrow_id: u64 },
     #[error("cannot sign the transaction: {0} (every account marked signer needs its key, and no other key may sign)")]
     Signing(String),
+    #[error("transaction {signature} expired before it was confirmed (its blockhash is no longer valid, so it can never land); retry to re-sign with a new blockhash")]
+    Expired {
+        signature: solana_signature::Signature,
+    },
     #[error("transport error: {0}")]
     Transport(String),
 }

@@ -16,11 +16,12 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod pda;
+pub mod rpc;
 pub mod transport;
 
 pub use agent_escrow;
 pub use anchor_lang;
-pub use client::{CreateOutcome, EscrowClient};
+pub use client::{CreateOutcome, EscrowClient, HistoryItem, SendOptions};
 pub use error::{ClientError, ProgramFailure};
 pub use solana_keypair::Keypair;
 pub use solana_signer::Signer;

@@ -1,6 +1,6 @@
-//! One interface over the ways to reach a chain. The embedded LiteSVM
-//! backend ([`crate::embedded::EmbeddedSvm`]) implements it today; the
-//! JSON-RPC backend implements the same trait.
+//! One interface over the ways to reach a chain: the embedded LiteSVM
+//! backend ([`crate::embedded::EmbeddedSvm`]) and JSON-RPC
+//! ([`crate::rpc::RpcTransport`], a solana-client nonblocking `RpcClient`).
 
 use anchor_lang::prelude::Pubkey;
 use solana_account::Account;
@@ -21,6 +21,32 @@ pub struct TxOutcome {
     pub events: Vec<EscrowEvent>,
 }
 
+/// What a simulation of a transaction produced.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Compute units consumed (also on failure, up to the failing point).
+    pub compute_units: u64,
+    pub logs: Vec<String>,
+    /// The failure, as the client would report it after sending.
+    pub error: Option<String>,
+}
+
+/// A confirmed transaction that touched an address: for the audit trail.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub signature: Signature,
+    /// Cluster time of the block (unix seconds), when known.
+    pub block_time: Option<i64>,
+    pub logs: Vec<String>,
+}
+
+/// A `getProgramAccounts` memcmp filter: `bytes` at `offset` of the account data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memcmp {
+    pub offset: usize,
+    pub bytes: Vec<u8>,
+}
+
 /// A chain the client can read from and send transactions to.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
@@ -29,9 +55,26 @@ pub trait Transport {
     /// A recent blockhash to sign with.
     async fn latest_blockhash(&self) -> Result<Hash, ClientError>;
     /// Sends a signed transaction and waits until it is confirmed or rejected.
+    /// A transaction whose blockhash expired unconfirmed is
+    /// [`ClientError::Expired`]: it can no longer land, so re-signing is safe.
     async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError>;
+    /// Simulates a transaction (signatures not verified) without landing it.
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation, ClientError>;
     /// The account at `address`, or `None` if it does not exist.
     async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError>;
+    /// Accounts of `program` of exactly `data_len` bytes matching every filter.
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        data_len: usize,
+        filters: &[Memcmp],
+    ) -> Result<Vec<(Pubkey, Account)>, ClientError>;
+    /// Confirmed transactions that touched `address`, oldest first (at most `limit`).
+    async fn history(
+        &self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, ClientError>;
     /// The cluster's clock (`Clock::unix_timestamp`), unix seconds.
     async fn unix_timestamp(&self) -> Result<i64, ClientError>;
     /// Lamports an account of `len` bytes needs to be rent-exempt.

@@ -434,55 +434,175 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
     let mut rows = Vec::new();
     let cu = |out: TxOutcome| out.compute_units;
     let owner = h.owner.pubkey();
-    rows.push(("policy_create", cu(h.policy_create(default_limits(h.agent.pubkey())).await.unwrap())));
+    rows.push((
+        "policy_create",
+        cu(h.policy_create(default_limits(h.agent.pubkey()))
+            .await
+            .unwrap()),
+    ));
     rows.push(("policy_deposit", cu(h.deposit(500 * USDC).await.unwrap())));
-    let update = agent_escrow::instructions::PolicyUpdateArgs { monthly_cap: Some(2_000 * USDC), ..Default::default() };
-    rows.push(("policy_update", cu(h.send(instructions::policy_update(&owner, &h.policy(), update), &h.owner).await.unwrap())));
-    rows.push(("escrow_create", cu(h.create_escrow(0, 0, 25 * USDC).await.unwrap())));
-    rows.push(("escrow_submit_proof (instant: proof + release)", cu(h.submit_proof(0, 0).await.unwrap())));
+    let update = agent_escrow::instructions::PolicyUpdateArgs {
+        monthly_cap: Some(2_000 * USDC),
+        ..Default::default()
+    };
+    rows.push((
+        "policy_update",
+        cu(h.send(
+            instructions::policy_update(&owner, &h.policy(), update),
+            &h.owner,
+        )
+        .await
+        .unwrap()),
+    ));
+    rows.push((
+        "escrow_create",
+        cu(h.create_escrow(0, 0, 25 * USDC).await.unwrap()),
+    ));
+    rows.push((
+        "escrow_submit_proof (instant: proof + release)",
+        cu(h.submit_proof(0, 0).await.unwrap()),
+    ));
     h.create_escrow(1, 1, 50 * USDC).await.unwrap();
-    rows.push(("escrow_submit_proof (delay: proof only)", cu(h.submit_proof(1, 1).await.unwrap())));
+    rows.push((
+        "escrow_submit_proof (delay: proof only)",
+        cu(h.submit_proof(1, 1).await.unwrap()),
+    ));
     h.svm().advance_clock(3_600);
-    rows.push(("escrow_release (delay tier)", cu(h.release(1, 1).await.unwrap())));
+    rows.push((
+        "escrow_release (delay tier)",
+        cu(h.release(1, 1).await.unwrap()),
+    ));
     h.create_escrow(2, 2, 90 * USDC).await.unwrap();
     h.submit_proof(2, 2).await.unwrap();
-    rows.push(("escrow_approve (approval tier)", cu(h.approve(2, 2).await.unwrap())));
+    rows.push((
+        "escrow_approve (approval tier)",
+        cu(h.approve(2, 2).await.unwrap()),
+    ));
     h.create_escrow(3, 0, 10 * USDC).await.unwrap();
     h.svm().advance_clock(86_400);
     rows.push(("escrow_refund", cu(h.refund(3).await.unwrap())));
     // Verified proof: ed25519 attestation + submit in one transaction.
     let verifier = key(50);
-    let mut args = h.escrow_args(4, h.providers[0].pubkey(), 20 * USDC, 86_400).await;
+    let mut args = h
+        .escrow_args(4, h.providers[0].pubkey(), 20 * USDC, 86_400)
+        .await;
     args.verifier = Some(verifier.pubkey());
     h.create_escrow_with(args).await.unwrap();
     let keys = h.escrow_accounts(4, &h.providers[0].pubkey());
-    let message = instructions::attestation(&keys, &h.providers[0].pubkey(), 20 * USDC, &proof_hash(4));
+    let message =
+        instructions::attestation(&keys, &h.providers[0].pubkey(), 20 * USDC, &proof_hash(4));
     let signature: [u8; 64] = verifier.sign_message(&message).as_ref().try_into().unwrap();
     let ixs = [
         instructions::ed25519_attestation(&verifier.pubkey(), &signature, &message),
         instructions::escrow_submit_proof(&h.providers[0].pubkey(), &keys, proof_hash(4)),
     ];
-    rows.push(("escrow_submit_proof (verified: ed25519 + proof + release)", cu(h.client.send(&ixs, &h.providers[0], &[]).await.unwrap())));
+    rows.push((
+        "escrow_submit_proof (verified: ed25519 + proof + release)",
+        cu(h.client.send(&ixs, &h.providers[0], &[]).await.unwrap()),
+    ));
     // Veto, dispute, resolve.
     h.create_escrow(5, 1, 50 * USDC).await.unwrap();
     h.submit_proof(5, 1).await.unwrap();
-    rows.push(("escrow_veto", cu(h.send(instructions::escrow_veto(&owner, &h.policy(), &h.escrow(5)), &h.owner).await.unwrap())));
-    rows.push(("escrow_resolve (split)", cu(h.send(instructions::escrow_resolve(&owner, &h.keys(5, 1, None), 5_000), &h.owner).await.unwrap())));
+    rows.push((
+        "escrow_veto",
+        cu(h.send(
+            instructions::escrow_veto(&owner, &h.policy(), &h.escrow(5)),
+            &h.owner,
+        )
+        .await
+        .unwrap()),
+    ));
+    rows.push((
+        "escrow_resolve (split)",
+        cu(h.send(
+            instructions::escrow_resolve(&owner, &h.keys(5, 1, None), 5_000),
+            &h.owner,
+        )
+        .await
+        .unwrap()),
+    ));
     h.create_escrow(6, 2, 90 * USDC).await.unwrap();
     h.submit_proof(6, 2).await.unwrap();
-    rows.push(("escrow_dispute", cu(h.send(instructions::escrow_dispute(&h.agent.pubkey(), &h.policy(), &h.escrow(6)), &h.agent).await.unwrap())));
+    rows.push((
+        "escrow_dispute",
+        cu(h.send(
+            instructions::escrow_dispute(&h.agent.pubkey(), &h.policy(), &h.escrow(6)),
+            &h.agent,
+        )
+        .await
+        .unwrap()),
+    ));
     h.create_escrow(7, 0, 10 * USDC).await.unwrap();
-    let cancel = instructions::escrow_cancel(&h.agent.pubkey(), &h.providers[0].pubkey(), &h.policy(), &h.escrow(7), &h.mint, &h.token_program);
-    rows.push(("escrow_cancel", cu(h.client.send(&[cancel], &h.agent, &[&h.providers[0]]).await.unwrap())));
+    let cancel = instructions::escrow_cancel(
+        &h.agent.pubkey(),
+        &h.providers[0].pubkey(),
+        &h.policy(),
+        &h.escrow(7),
+        &h.mint,
+        &h.token_program,
+    );
+    rows.push((
+        "escrow_cancel",
+        cu(h.client
+            .send(&[cancel], &h.agent, &[&h.providers[0]])
+            .await
+            .unwrap()),
+    ));
     h.svm().advance_clock(86_400);
-    let close = instructions::escrow_close(&h.cranker.pubkey(), &h.escrow(0), &h.agent.pubkey(), &h.token_program);
+    let close = instructions::escrow_close(
+        &h.cranker.pubkey(),
+        &h.escrow(0),
+        &h.agent.pubkey(),
+        &h.token_program,
+    );
     rows.push(("escrow_close", cu(h.send(close, &h.cranker).await.unwrap())));
-    let withdraw = instructions::policy_withdraw(&owner, &h.policy(), &h.mint, &h.token_program, &h.owner_ata, USDC);
-    rows.push(("policy_withdraw", cu(h.send(withdraw, &h.owner).await.unwrap())));
-    rows.push(("policy_pause (agent kill switch)", cu(h.send(instructions::policy_pause(&h.agent.pubkey(), &h.policy()), &h.agent).await.unwrap())));
-    rows.push(("policy_resume", cu(h.send(instructions::policy_resume(&owner, &h.policy()), &h.owner).await.unwrap())));
+    let withdraw = instructions::policy_withdraw(
+        &owner,
+        &h.policy(),
+        &h.mint,
+        &h.token_program,
+        &h.owner_ata,
+        USDC,
+    );
+    rows.push((
+        "policy_withdraw",
+        cu(h.send(withdraw, &h.owner).await.unwrap()),
+    ));
+    rows.push((
+        "policy_pause (agent kill switch)",
+        cu(h.send(
+            instructions::policy_pause(&h.agent.pubkey(), &h.policy()),
+            &h.agent,
+        )
+        .await
+        .unwrap()),
+    ));
+    rows.push((
+        "policy_resume",
+        cu(
+            h.send(instructions::policy_resume(&owner, &h.policy()), &h.owner)
+                .await
+                .unwrap(),
+        ),
+    ));
     let provider = h.providers[0].pubkey();
-    rows.push(("provider_allow", cu(h.send(instructions::provider_allow(&owner, &h.policy(), &provider), &h.owner).await.unwrap())));
-    rows.push(("provider_disallow", cu(h.send(instructions::provider_disallow(&owner, &h.policy(), &provider), &h.owner).await.unwrap())));
+    rows.push((
+        "provider_allow",
+        cu(h.send(
+            instructions::provider_allow(&owner, &h.policy(), &provider),
+            &h.owner,
+        )
+        .await
+        .unwrap()),
+    ));
+    rows.push((
+        "provider_disallow",
+        cu(h.send(
+            instructions::provider_disallow(&owner, &h.policy(), &provider),
+            &h.owner,
+        )
+        .await
+        .unwrap()),
+    ));
     rows
 }

@@ -15,7 +15,10 @@ const CEILINGS: &[(&str, u64)] = &[
     ("escrow_release (delay tier)", 8_400),
     ("escrow_approve (approval tier)", 8_500),
     ("escrow_refund", 8_600),
-    ("escrow_submit_proof (verified: ed25519 + proof + release)", 9_800),
+    (
+        "escrow_submit_proof (verified: ed25519 + proof + release)",
+        9_800,
+    ),
     ("escrow_veto", 1_900),
     ("escrow_resolve (split)", 12_400),
     ("escrow_dispute", 1_900),

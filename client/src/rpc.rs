@@ -1,0 +1,334 @@
+//! JSON-RPC backend over solana-client's nonblocking `RpcClient`.
+
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use solana_account::Account;
+use solana_client::{
+    client_error::{ClientError as RpcClientError, ClientErrorKind as ErrorKind},
+    nonblocking::rpc_client::RpcClient,
+    rpc_client::GetConfirmedSignaturesForAddress2Config,
+    rpc_config::{
+        RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
+        RpcSimulateTransactionConfig, RpcTransactionConfig,
+    },
+    rpc_filter::{Memcmp as RpcMemcmp, RpcFilterType},
+    rpc_request::{RpcError, RpcResponseErrorData},
+};
+use solana_commitment_config::CommitmentConfig;
+use solana_hash::Hash;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+use solana_transaction_status_client_types::{
+    option_serializer::OptionSerializer, UiTransactionEncoding,
+};
+
+use crate::{
+    error::ClientError,
+    events::parse_events,
+    transport::{HistoryEntry, Memcmp, Simulation, Transport, TxOutcome},
+};
+
+/// How often the signature status is polled while waiting for confirmation.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A cluster reached over JSON-RPC at one commitment level.
+pub struct RpcTransport {
+    client: RpcClient,
+    commitment: CommitmentConfig,
+}
+
+impl RpcTransport {
+    /// `url`: an HTTP(S) JSON-RPC endpoint; reads and confirmations use `commitment`.
+    pub fn new(url: String, commitment: CommitmentConfig) -> Self {
+        Self {
+            client: RpcClient::new_with_commitment(url, commitment),
+            commitment,
+        }
+    }
+
+    /// The underlying client (for calls this trait does not cover).
+    pub fn rpc(&self) -> &RpcClient {
+        &self.client
+    }
+
+    /// Requests `lamports` from the cluster's faucet (localnet, devnet) and
+    /// waits until the airdrop is confirmed.
+    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<(), ClientError> {
+        let signature = self
+            .client
+            .request_airdrop(to, lamports)
+            .await
+            .map_err(network)?;
+        for _ in 0..240 {
+            if self
+                .client
+                .confirm_transaction_with_commitment(&signature, self.commitment)
+                .await
+                .map_err(network)?
+                .value
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        Err(ClientError::Transport(format!(
+            "airdrop {signature} not confirmed within 60 s"
+        )))
+    }
+
+    async fn fetch_outcome(&self, signature: Signature) -> Result<TxOutcome, ClientError> {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.commitment),
+            max_supported_transaction_version: Some(0),
+        };
+        // The transaction is confirmed; its details can lag a moment behind.
+        let mut last_error = None;
+        for _ in 0..20 {
+            match self
+                .client
+                .get_transaction_with_config(&signature, config)
+                .await
+            {
+                Ok(tx) => {
+                    let meta = tx.transaction.meta.ok_or_else(|| {
+                        ClientError::Transport("transaction has no status meta".into())
+                    })?;
+                    let logs = option(meta.log_messages).unwrap_or_default();
+                    if let Some(err) = meta.err {
+                        return Err(ClientError::from_transaction(err.into(), logs));
+                    }
+                    return Ok(TxOutcome {
+                        signature,
+                        compute_units: option(meta.compute_units_consumed).unwrap_or_default(),
+                        events: parse_events(&logs),
+                        logs,
+                    });
+                }
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        Err(network(last_error.expect("loop ran")))
+    }
+}
+
+fn option<T>(value: OptionSerializer<T>) -> Option<T> {
+    match value {
+        OptionSerializer::Some(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Maps an RPC failure: a preflight rejection carries the program's error
+/// and logs; anything else is a network/transport failure.
+fn network(err: RpcClientError) -> ClientError {
+    if let ErrorKind::RpcError(RpcError::RpcResponseError {
+        data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+        ..
+    }) = err.kind()
+    {
+        if let Some(tx_err) = sim.err.clone() {
+            return ClientError::from_transaction(
+                tx_err.into(),
+                sim.logs.clone().unwrap_or_default(),
+            );
+        }
+    }
+    if let Some(tx_err) = err.get_transaction_error() {
+        return ClientError::from_transaction(tx_err, Vec::new());
+    }
+    ClientError::Transport(err.to_string())
+}
+
+impl Transport for RpcTransport {
+    fn describe(&self) -> String {
+        self.client.url()
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        Ok(self
+            .client
+            .get_latest_blockhash_with_commitment(self.commitment)
+            .await
+            .map_err(network)?
+            .0)
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError> {
+        let blockhash = tx.message.recent_blockhash;
+        let config = RpcSendTransactionConfig {
+            preflight_commitment: Some(self.commitment.commitment),
+            ..RpcSendTransactionConfig::default()
+        };
+        let signature = self
+            .client
+            .send_transaction_with_config(&tx, config)
+            .await
+            .map_err(network)?;
+        loop {
+            let status = self
+                .client
+                .get_signature_statuses(&[signature])
+                .await
+                .map_err(network)?;
+            if let Some(Some(status)) = status.value.first() {
+                if let Some(err) = &status.err {
+                    let logs = self.fetch_outcome(signature).await.err().map(|e| match e {
+                        ClientError::Program(f) => f.logs,
+                        _ => Vec::new(),
+                    });
+                    return Err(ClientError::from_transaction(
+                        err.clone().into(),
+                        logs.unwrap_or_default(),
+                    ));
+                }
+                if status.satisfies_commitment(self.commitment) {
+                    return self.fetch_outcome(signature).await;
+                }
+            }
+            // Not seen (yet): once its blockhash has expired it never will be.
+            if !self
+                .client
+                .is_blockhash_valid(&blockhash, self.commitment)
+                .await
+                .map_err(network)?
+            {
+                return Err(ClientError::Expired { signature });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation, ClientError> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: true,
+            commitment: Some(self.commitment),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let result = self
+            .client
+            .simulate_transaction_with_config(tx, config)
+            .await
+            .map_err(network)?
+            .value;
+        Ok(Simulation {
+            compute_units: result.units_consumed.unwrap_or_default(),
+            logs: result.logs.unwrap_or_default(),
+            error: result.err.map(|e| e.to_string()),
+        })
+    }
+
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ClientError> {
+        Ok(self
+            .client
+            .get_account_with_commitment(address, self.commitment)
+            .await
+            .map_err(network)?
+            .value)
+    }
+
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        data_len: usize,
+        filters: &[Memcmp],
+    ) -> Result<Vec<(Pubkey, Account)>, ClientError> {
+        let mut rpc_filters = vec![RpcFilterType::DataSize(data_len as u64)];
+        rpc_filters.extend(
+            filters.iter().map(|f| {
+                RpcFilterType::Memcmp(RpcMemcmp::new_raw_bytes(f.offset, f.bytes.clone()))
+            }),
+        );
+        let config = RpcProgramAccountsConfig {
+            filters: Some(rpc_filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                commitment: Some(self.commitment),
+                ..RpcAccountInfoConfig::default()
+            },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let accounts = self
+            .client
+            .get_program_ui_accounts_with_config(program, config)
+            .await
+            .map_err(network)?;
+        Ok(accounts
+            .into_iter()
+            .filter_map(|(key, ui)| {
+                let account = Account {
+                    lamports: ui.lamports,
+                    data: ui.data.decode()?,
+                    owner: ui.owner.parse().ok()?,
+                    executable: ui.executable,
+                    rent_epoch: ui.rent_epoch,
+                };
+                Some((key, account))
+            })
+            .collect())
+    }
+
+    async fn history(
+        &self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, ClientError> {
+        let config = GetConfirmedSignaturesForAddress2Config {
+            limit: Some(limit),
+            commitment: Some(self.commitment),
+            ..GetConfirmedSignaturesForAddress2Config::default()
+        };
+        let signatures = self
+            .client
+            .get_signatures_for_address_with_config(address, config)
+            .await
+            .map_err(network)?;
+        let mut entries = Vec::new();
+        // RPC lists newest first; the audit trail reads oldest first.
+        for status in signatures.into_iter().rev() {
+            if status.err.is_some() {
+                continue;
+            }
+            let signature: Signature = status
+                .signature
+                .parse()
+                .map_err(|e| ClientError::Transport(format!("bad signature from RPC: {e}")))?;
+            let outcome = self.fetch_outcome(signature).await?;
+            entries.push(HistoryEntry {
+                signature,
+                block_time: status.block_time,
+                logs: outcome.logs,
+            });
+        }
+        Ok(entries)
+    }
+
+    async fn unix_timestamp(&self) -> Result<i64, ClientError> {
+        // Clock sysvar layout (bincode): slot u64 | epoch_start_timestamp i64 |
+        // epoch u64 | leader_schedule_epoch u64 | unix_timestamp i64.
+        let clock = anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
+        let account = self
+            .get_account(&clock)
+            .await?
+            .ok_or(ClientError::AccountNotFound(clock))?;
+        account
+            .data
+            .get(32..40)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes)
+            .ok_or(ClientError::AccountDecode {
+                name: "Clock",
+                reason: "sysvar data too short",
+            })
+    }
+
+    async fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
+        self.client
+            .get_minimum_balance_for_rent_exemption(len)
+            .await
+            .map_err(network)
+    }
+}
