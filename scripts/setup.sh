@@ -6,10 +6,11 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Host build needs: a C compiler and pkg-config for -sys crates, python3 with
-# venv for the LLVM wheels.
+# Host build needs: a C compiler and pkg-config for -sys crates, libudev-dev
+# for hidapi (Ledger support via solana-remote-wallet), python3 with venv for
+# the LLVM wheels.
 need=()
-for pkg in build-essential pkg-config python3-venv; do
+for pkg in build-essential pkg-config python3-venv libudev-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3 >/dev/null; then need+=(python3); fi

@@ -23,6 +23,7 @@ pub use agent_escrow;
 pub use anchor_lang;
 pub use client::{CreateOutcome, EscrowClient, HistoryItem, SendOptions};
 pub use error::{ClientError, ProgramFailure};
+pub use solana_account::Account;
 pub use solana_keypair::Keypair;
 pub use solana_signer::Signer;
 

@@ -26,7 +26,7 @@ use agent_escrow_client::{
 use anchor_spl::token::spl_token;
 use serde::Serialize;
 
-use crate::{cli::CliError, output::OutputFormat};
+use crate::{args::OutputFormat, CliError};
 
 const USDC: u64 = 1_000_000;
 const HOUR: i64 = 3_600;
@@ -102,8 +102,14 @@ struct Demo {
 pub async fn run(svm: EmbeddedSvm, format: OutputFormat) -> Result<(), CliError> {
     let mut demo = Demo::new(svm, format)?;
     demo.play().await?;
-    if format.is_json() {
-        format.print_json(&demo.report)
+    if format != OutputFormat::Display {
+        let text = match format {
+            OutputFormat::Json => serde_json::to_string_pretty(&demo.report),
+            _ => serde_json::to_string(&demo.report),
+        }
+        .map_err(|e| CliError::Output(e.to_string()))?;
+        println!("{text}");
+        Ok(())
     } else {
         demo.print_summary();
         Ok(())
@@ -158,7 +164,7 @@ impl Demo {
     }
 
     fn say(&self, text: impl AsRef<str>) {
-        if !self.format.is_json() {
+        if self.format == OutputFormat::Display {
             println!("{}", text.as_ref());
         }
     }

@@ -1,0 +1,507 @@
+//! Command-line surface (clap 3 derive; the Solana CLI utilities that parse
+//! signer sources and offline-signing flags are built on clap 3).
+
+use std::path::PathBuf;
+
+use clap::{ArgEnum, Args, Parser, Subcommand};
+
+use crate::parse::{parse_bps_percent, parse_duration, parse_hash, parse_pubkey};
+
+/// Output format, as in the Solana CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ArgEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Display,
+    /// Pretty-printed JSON (one document).
+    Json,
+    /// JSON on one line.
+    JsonCompact,
+}
+
+/// Policy-bounded USDC escrows between autonomous agents on Solana.
+///
+/// Amounts are decimal token units (USDC: "50", "0.25"); durations are like
+/// 90s, 30m, 24h, 7d (or 1h30m); SIGNER is any Solana signer source: a
+/// keypair file, usb://ledger?key=0/0, prompt://, stdin, or a pubkey with
+/// --signer PUBKEY=SIGNATURE.
+#[derive(Debug, Parser)]
+#[clap(name = "agent-escrow", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: the Solana CLI's ~/.config/solana/cli/config.yml]
+    #[clap(short = 'C', long, global = true, value_name = "PATH")]
+    pub config: Option<String>,
+
+    /// Cluster: embedded, localhost, devnet, testnet, mainnet-beta (or l/d/t/m), or an RPC URL
+    /// [default: the config file's json_rpc_url, else embedded]
+    #[clap(
+        short = 'u',
+        long = "url",
+        global = true,
+        value_name = "URL_OR_MONIKER"
+    )]
+    pub url: Option<String>,
+
+    /// Default signer: pays fees and signs for every role not given explicitly
+    /// [default: the config file's keypair_path, else ~/.config/solana/id.json]
+    #[clap(short = 'k', long, global = true, value_name = "SIGNER")]
+    pub keypair: Option<String>,
+
+    /// Fee payer [default: --keypair]
+    #[clap(long, global = true, value_name = "SIGNER")]
+    pub fee_payer: Option<String>,
+
+    /// Commitment for reads and confirmations [default: config, else confirmed]
+    #[clap(long, global = true, possible_values = ["processed", "confirmed", "finalized"])]
+    pub commitment: Option<String>,
+
+    /// Output format
+    #[clap(long, global = true, arg_enum, default_value = "display")]
+    pub output: OutputFormat,
+
+    /// Program binary for the embedded SVM [default: target/deploy/agent_escrow.so of this checkout]
+    #[clap(long, global = true, value_name = "PATH", env = "AGENT_ESCROW_SO")]
+    pub program_so: Option<PathBuf>,
+
+    /// State file of the embedded SVM, shared by separate invocations
+    /// [default: <user data dir>/agent-escrow/embedded.json]
+    #[clap(long, global = true, value_name = "PATH", env = "AGENT_ESCROW_STATE")]
+    pub embedded_state: Option<PathBuf>,
+
+    /// Priority fee: compute-unit price in micro-lamports
+    #[clap(long, global = true, value_name = "MICRO_LAMPORTS")]
+    pub with_compute_unit_price: Option<u64>,
+
+    /// Sign offline: print this signer's PUBKEY=SIGNATURE for the exact
+    /// message instead of sending (needs --blockhash)
+    #[clap(
+        name = "sign_only",
+        long = "sign-only",
+        global = true,
+        requires = "blockhash"
+    )]
+    pub sign_only: bool,
+
+    /// Use this blockhash (offline signing, and submitting presigned transactions)
+    #[clap(name = "blockhash", long, global = true, value_name = "BLOCKHASH")]
+    pub blockhash: Option<String>,
+
+    /// A signature made offline: PUBKEY=SIGNATURE (repeatable; needs the same --blockhash)
+    #[clap(
+        name = "signer",
+        long = "signer",
+        global = true,
+        value_name = "PUBKEY=SIGNATURE",
+        multiple_occurrences = true,
+        requires = "blockhash",
+        validator = crate::parse::validate_pubkey_signature
+    )]
+    pub signers: Vec<String>,
+
+    #[clap(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, inspect and manage policies (owner side)
+    #[clap(subcommand)]
+    Policy(PolicyCommand),
+    /// Create, inspect and settle escrows
+    #[clap(subcommand)]
+    Escrow(EscrowCommand),
+    /// The audit trail of a policy or an escrow, decoded from its events
+    History(HistoryArgs),
+    /// Test token mints for the embedded chain and localnet
+    #[clap(subcommand)]
+    Mint(MintCommand),
+    /// Manage the embedded chain's saved state
+    #[clap(subcommand)]
+    Embedded(EmbeddedCommand),
+    /// Print a recent blockhash (for --sign-only / --blockhash flows)
+    Blockhash,
+    /// Create keypair files and show public keys (solana-keygen compatible)
+    #[clap(subcommand)]
+    Keygen(KeygenCommand),
+    /// Run the end-to-end M2M scenario on a fresh embedded SVM
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeygenCommand {
+    /// Write a new keypair file (JSON array of 64 bytes, as solana-keygen)
+    New {
+        #[clap(short = 'o', long, value_name = "PATH")]
+        outfile: PathBuf,
+        /// Overwrite an existing file
+        #[clap(long)]
+        force: bool,
+    },
+    /// Print the public key of a signer
+    Pubkey {
+        #[clap(value_name = "SIGNER")]
+        signer: Option<String>,
+    },
+}
+
+/// An account argument holding a pubkey.
+pub type Address = agent_escrow_client::anchor_lang::prelude::Pubkey;
+
+#[derive(Debug, Args)]
+pub struct Limits {
+    /// Largest single escrow (decimal token units)
+    #[clap(long, value_name = "AMOUNT")]
+    pub per_escrow_max: Option<String>,
+    /// Cap on net spend in any 24 h interval
+    #[clap(long, value_name = "AMOUNT")]
+    pub daily_cap: Option<String>,
+    /// Cap on net spend in any 30 day interval
+    #[clap(long, value_name = "AMOUNT")]
+    pub monthly_cap: Option<String>,
+    /// Escrows up to this amount are paid as soon as the proof lands
+    #[clap(long, value_name = "AMOUNT")]
+    pub instant_max: Option<String>,
+    /// Escrows up to this amount are paid after --delay, unless the owner vetoes
+    #[clap(long, value_name = "AMOUNT")]
+    pub delay_max: Option<String>,
+    /// Veto window of the delay tier
+    #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
+    pub delay: Option<i64>,
+    /// The policy stops accepting escrows this long from now
+    #[clap(name = "expires_in", long = "expires-in", value_name = "DURATION", parse(try_from_str = parse_duration))]
+    pub expires_in: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Create a policy for an agent (the owner signs and pays rent)
+    Create {
+        /// The agent's public key
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        agent: Address,
+        /// Token mint the policy pays in (USDC)
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        mint: Address,
+        #[clap(flatten)]
+        limits: Limits,
+        /// Escrows may pay only allowlisted providers (`policy allow`)
+        #[clap(long)]
+        require_allowlist: bool,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Show a policy: limits, spend in the rolling windows, vault balance
+    Show {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+    },
+    /// Change limits, tiers, expiry or the agent key (owner)
+    Update {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        /// Rotate the agent key
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        agent: Option<Address>,
+        #[clap(flatten)]
+        limits: Limits,
+        /// Never expire
+        #[clap(long, conflicts_with = "expires_in")]
+        no_expiry: bool,
+        /// Require (true) or stop requiring (false) allowlisted providers
+        #[clap(long, value_name = "BOOL")]
+        require_allowlist: Option<bool>,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Stop escrow creation (owner, or the agent as a kill switch)
+    Pause {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        /// Owner or agent [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        authority: Option<String>,
+    },
+    /// Resume a paused policy (owner)
+    Resume {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Add a provider to the policy's allowlist (owner)
+    Allow {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        #[clap(value_name = "PROVIDER", parse(try_from_str = parse_pubkey))]
+        provider: Address,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Remove a provider from the allowlist (owner)
+    Disallow {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        #[clap(value_name = "PROVIDER", parse(try_from_str = parse_pubkey))]
+        provider: Address,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Deposit tokens into the policy vault (anyone)
+    Deposit {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        #[clap(value_name = "AMOUNT")]
+        amount: String,
+        /// Source token account [default: the depositor's ATA]
+        #[clap(long, value_name = "TOKEN_ACCOUNT", parse(try_from_str = parse_pubkey))]
+        from: Option<Address>,
+        /// Depositor (authority of the source) [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        depositor: Option<String>,
+    },
+    /// Withdraw unlocked funds from the policy vault (owner)
+    Withdraw {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        #[clap(value_name = "AMOUNT")]
+        amount: String,
+        /// Destination token account [default: the owner's ATA, created if missing]
+        #[clap(long, value_name = "TOKEN_ACCOUNT", parse(try_from_str = parse_pubkey))]
+        to: Option<Address>,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+}
+
+/// Where a proof's hash comes from.
+#[derive(Debug, Args)]
+pub struct ProofSource {
+    /// The deliverable: its sha256 is the proof hash
+    #[clap(
+        name = "file",
+        long,
+        value_name = "PATH",
+        conflicts_with = "hash",
+        required_unless_present = "hash"
+    )]
+    pub file: Option<PathBuf>,
+    /// The proof hash itself (64 hex characters)
+    #[clap(name = "hash", long, value_name = "HEX", parse(try_from_str = parse_hash))]
+    pub hash: Option<[u8; 32]>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscrowCommand {
+    /// Lock budget for a task (the agent signs)
+    Create {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        /// Who is paid on release
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        provider: Address,
+        /// Amount to lock (decimal token units)
+        #[clap(long, value_name = "AMOUNT")]
+        amount: String,
+        /// Task specification: its sha256 is the task hash
+        #[clap(
+            name = "task_file",
+            long = "task-file",
+            value_name = "PATH",
+            conflicts_with = "task_hash",
+            required_unless_present = "task_hash"
+        )]
+        task_file: Option<PathBuf>,
+        /// The task hash itself (64 hex characters)
+        #[clap(name = "task_hash", long = "task-hash", value_name = "HEX", parse(try_from_str = parse_hash))]
+        task_hash: Option<[u8; 32]>,
+        /// Proofs are accepted for this long; then the escrow can be refunded
+        #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
+        deadline: i64,
+        /// Client-chosen id (retrying with the same id never creates a second escrow)
+        /// [default: derived from the task hash, provider and amount]
+        #[clap(long, value_name = "U64")]
+        escrow_id: Option<u64>,
+        /// Key whose ed25519 attestation the proof must carry
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        verifier: Option<Address>,
+        /// Key that resolves disputes [default: the policy owner]
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        arbiter: Option<Address>,
+        /// An escrow of the same policy that must be released first
+        #[clap(long, value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        depends_on: Option<Address>,
+        /// Agent [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        agent: Option<String>,
+    },
+    /// Show an escrow
+    Show {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+    },
+    /// List escrows by policy, provider and/or state
+    List {
+        #[clap(long, value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Option<Address>,
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        provider: Option<Address>,
+        #[clap(long, possible_values = ["funded", "proof-submitted", "released", "refunded", "disputed", "resolved", "cancelled"])]
+        state: Option<String>,
+    },
+    /// Submit the proof of delivery (provider)
+    Proof {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        #[clap(flatten)]
+        proof: ProofSource,
+        /// Provider [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        provider: Option<String>,
+        /// The verifier's signature over the attestation message (from `escrow attest`)
+        #[clap(name = "attestation", long, value_name = "SIGNATURE")]
+        attestation: Option<String>,
+        /// Sign the attestation with this verifier signer instead
+        #[clap(
+            long = "verifier-signer",
+            value_name = "SIGNER",
+            conflicts_with = "attestation"
+        )]
+        verifier_signer: Option<String>,
+    },
+    /// Sign a proof's attestation as the escrow's verifier; prints the signature
+    Attest {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        #[clap(flatten)]
+        proof: ProofSource,
+        /// Verifier [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        verifier: Option<String>,
+    },
+    /// Release an approval-tier escrow after proof (owner)
+    Approve {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Stop a proven delay-tier escrow before release (owner)
+    Veto {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        /// Owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        owner: Option<String>,
+    },
+    /// Pay out a delay-tier escrow after its delay (anyone)
+    Release {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+    },
+    /// Return an unproven escrow to the policy vault after its deadline (anyone)
+    Refund {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+    },
+    /// Contest a proof before release (agent or owner)
+    Dispute {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        /// Agent or owner [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        authority: Option<String>,
+    },
+    /// Settle a dispute: the provider's share, the rest back to the vault (arbiter)
+    Resolve {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        /// Provider's share in percent, 0-100 with up to 2 decimals (e.g. 62.5)
+        #[clap(long, value_name = "PERCENT", parse(try_from_str = parse_bps_percent))]
+        provider_share: u16,
+        /// Arbiter [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        arbiter: Option<String>,
+    },
+    /// Call off an unproven escrow (agent and provider both sign)
+    Cancel {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+        /// Agent [default: --keypair]
+        #[clap(long, value_name = "SIGNER")]
+        agent: Option<String>,
+        /// Provider
+        #[clap(long, value_name = "SIGNER")]
+        provider: String,
+    },
+    /// Close a settled escrow 24 h after settlement; rent back to its payer (anyone)
+    Close {
+        #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+        escrow: Address,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A policy: every event of every transaction that touched it
+    #[clap(name = "policy", long, value_name = "POLICY", parse(try_from_str = parse_pubkey), required_unless_present = "escrow", conflicts_with = "escrow")]
+    pub policy: Option<Address>,
+    /// An escrow
+    #[clap(name = "escrow", long, value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
+    pub escrow: Option<Address>,
+    /// Most recent transactions to read
+    #[clap(long, default_value = "1000")]
+    pub limit: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MintCommand {
+    /// Create a test SPL Token mint (authority: --keypair); prints its address
+    Create {
+        #[clap(long, default_value = "6")]
+        decimals: u8,
+        /// Mint address keypair [default: a new random keypair]
+        #[clap(long, value_name = "SIGNER")]
+        mint_keypair: Option<String>,
+    },
+    /// Mint test tokens to an owner's ATA (created if missing)
+    To {
+        #[clap(value_name = "MINT", parse(try_from_str = parse_pubkey))]
+        mint: Address,
+        #[clap(value_name = "OWNER", parse(try_from_str = parse_pubkey))]
+        owner: Address,
+        #[clap(value_name = "AMOUNT")]
+        amount: String,
+    },
+    /// Token balance of an owner's ATA (or of a token account)
+    Balance {
+        #[clap(value_name = "MINT", parse(try_from_str = parse_pubkey))]
+        mint: Address,
+        #[clap(value_name = "OWNER_OR_TOKEN_ACCOUNT", parse(try_from_str = parse_pubkey))]
+        owner: Address,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmbeddedCommand {
+    /// Delete the saved state: the next command starts a fresh chain
+    Reset,
+    /// Give SOL to an address (embedded only)
+    Airdrop {
+        #[clap(value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        to: Address,
+        /// SOL to give
+        #[clap(default_value = "10")]
+        sol: u64,
+    },
+    /// Move the embedded chain's clock forward (deadlines, delays)
+    Advance {
+        #[clap(value_name = "DURATION", parse(try_from_str = parse_duration))]
+        duration: i64,
+    },
+}

@@ -1,0 +1,339 @@
+//! `agent-escrow policy ...`
+
+use agent_escrow::instructions::{PolicyCreateArgs, PolicyUpdateArgs};
+use agent_escrow_client::{
+    anchor_lang::prelude::Pubkey,
+    instructions,
+    pda::{associated_token_address, policy_address, policy_vault_address},
+    transport::Transport,
+};
+use serde_json::json;
+
+use super::{ensure_ata, policy_info};
+use crate::{
+    args::{Limits, PolicyCommand},
+    context::Context,
+    output::{submitted, ui, Report},
+    parse::amount,
+    CliError,
+};
+
+async fn mint_decimals(ctx: &Context, mint: &Pubkey) -> Result<u8, CliError> {
+    let account = ctx
+        .client
+        .transport()
+        .get_account(mint)
+        .await?
+        .ok_or_else(|| {
+            CliError::Input(format!(
+                "--mint: no account at {mint}; create a test mint with `agent-escrow mint create`"
+            ))
+        })?;
+    account
+        .data
+        .get(44)
+        .copied()
+        .ok_or_else(|| CliError::Input(format!("--mint: {mint} is not a token mint")))
+}
+
+fn opt_amount(field: &str, value: &Option<String>, decimals: u8) -> Result<Option<u64>, CliError> {
+    value
+        .as_deref()
+        .map(|v| amount(field, v, decimals))
+        .transpose()
+}
+
+fn required(field: &str, value: Option<u64>) -> Result<u64, CliError> {
+    value.ok_or_else(|| CliError::Input(format!("{field} is required when creating a policy")))
+}
+
+pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliError> {
+    match command {
+        PolicyCommand::Create {
+            agent,
+            mint,
+            limits,
+            require_allowlist,
+            owner,
+        } => {
+            let decimals = mint_decimals(ctx, &mint).await?;
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let l = parse_limits(&limits, decimals)?;
+            let now = ctx.client.transport().unix_timestamp().await?;
+            let args = PolicyCreateArgs {
+                agent,
+                per_escrow_max: required("--per-escrow-max", l.per_escrow_max)?,
+                daily_cap: required("--daily-cap", l.daily_cap)?,
+                monthly_cap: required("--monthly-cap", l.monthly_cap)?,
+                instant_max: l.instant_max.unwrap_or(0),
+                delay_max: l.delay_max.or(l.instant_max).unwrap_or(0),
+                delay_seconds: limits.delay.unwrap_or(0),
+                expires_at: limits.expires_in.map(|d| now + d).unwrap_or(0),
+                require_allowlist,
+            };
+            let token_program = ctx.client.token_program_of(&mint).await?;
+            let ix = instructions::policy_create(&owner.pubkey(), &mint, &token_program, args);
+            let policy = policy_address(&owner.pubkey(), &agent, &mint).0;
+            let extra = json!({ "policy": policy.to_string(), "vault": policy_vault_address(&policy).0.to_string() });
+            let result = ctx.submit(vec![ix], vec![owner]).await?;
+            Ok(submitted(
+                result,
+                &format!("Created policy {policy}"),
+                extra.as_object().cloned().unwrap_or_default(),
+            ))
+        }
+        PolicyCommand::Show { policy } => show(ctx, &policy).await,
+        PolicyCommand::Update {
+            policy,
+            agent,
+            limits,
+            no_expiry,
+            require_allowlist,
+            owner,
+        } => {
+            let info = policy_info(ctx, &policy).await?;
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let l = parse_limits(&limits, info.policy.decimals)?;
+            let now = ctx.client.transport().unix_timestamp().await?;
+            let expires_at = if no_expiry {
+                Some(0)
+            } else {
+                limits.expires_in.map(|d| now + d)
+            };
+            let args = PolicyUpdateArgs {
+                agent,
+                per_escrow_max: l.per_escrow_max,
+                daily_cap: l.daily_cap,
+                monthly_cap: l.monthly_cap,
+                instant_max: l.instant_max,
+                delay_max: l.delay_max,
+                delay_seconds: limits.delay,
+                expires_at,
+                require_allowlist,
+            };
+            if args == PolicyUpdateArgs::default() {
+                return Err(CliError::Input("nothing to update: give at least one of --agent, --per-escrow-max, --daily-cap, --monthly-cap, --instant-max, --delay-max, --delay, --expires-in, --no-expiry, --require-allowlist".into()));
+            }
+            let ix = instructions::policy_update(&owner.pubkey(), &policy, args);
+            let result = ctx.submit(vec![ix], vec![owner]).await?;
+            Ok(submitted(
+                result,
+                &format!("Updated policy {policy}"),
+                Default::default(),
+            ))
+        }
+        PolicyCommand::Pause { policy, authority } => {
+            let authority = ctx.signer(authority.as_deref(), "authority")?;
+            let ix = instructions::policy_pause(&authority.pubkey(), &policy);
+            let result = ctx.submit(vec![ix], vec![authority]).await?;
+            Ok(submitted(
+                result,
+                &format!("Paused policy {policy}"),
+                Default::default(),
+            ))
+        }
+        PolicyCommand::Resume { policy, owner } => {
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let ix = instructions::policy_resume(&owner.pubkey(), &policy);
+            let result = ctx.submit(vec![ix], vec![owner]).await?;
+            Ok(submitted(
+                result,
+                &format!("Resumed policy {policy}"),
+                Default::default(),
+            ))
+        }
+        PolicyCommand::Allow {
+            policy,
+            provider,
+            owner,
+        } => {
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let ix = instructions::provider_allow(&owner.pubkey(), &policy, &provider);
+            let result = ctx.submit(vec![ix], vec![owner]).await?;
+            Ok(submitted(
+                result,
+                &format!("Allowed provider {provider}"),
+                Default::default(),
+            ))
+        }
+        PolicyCommand::Disallow {
+            policy,
+            provider,
+            owner,
+        } => {
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let ix = instructions::provider_disallow(&owner.pubkey(), &policy, &provider);
+            let result = ctx.submit(vec![ix], vec![owner]).await?;
+            Ok(submitted(
+                result,
+                &format!("Disallowed provider {provider}"),
+                Default::default(),
+            ))
+        }
+        PolicyCommand::Deposit {
+            policy,
+            amount: value,
+            from,
+            depositor,
+        } => {
+            let info = policy_info(ctx, &policy).await?;
+            let base_units = amount("AMOUNT", &value, info.policy.decimals)?;
+            let depositor = ctx.signer(depositor.as_deref(), "depositor")?;
+            let source = from.unwrap_or_else(|| {
+                associated_token_address(
+                    &depositor.pubkey(),
+                    &info.policy.mint,
+                    &info.token_program,
+                )
+            });
+            let ix = instructions::policy_deposit(
+                &policy,
+                &info.policy.mint,
+                &info.token_program,
+                &depositor.pubkey(),
+                &source,
+                base_units,
+            );
+            let result = ctx.submit(vec![ix], vec![depositor]).await?;
+            let what = format!(
+                "Deposited {} into policy {policy}",
+                ui(base_units, info.policy.decimals)
+            );
+            Ok(submitted(
+                result,
+                &what,
+                json!({ "amount": base_units })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ))
+        }
+        PolicyCommand::Withdraw {
+            policy,
+            amount: value,
+            to,
+            owner,
+        } => {
+            let info = policy_info(ctx, &policy).await?;
+            let base_units = amount("AMOUNT", &value, info.policy.decimals)?;
+            let owner = ctx.signer(owner.as_deref(), "owner")?;
+            let payer = ctx.fee_payer()?.pubkey();
+            let mut ixs = Vec::new();
+            let destination = match to {
+                Some(account) => account,
+                None => {
+                    ixs.push(ensure_ata(
+                        &payer,
+                        &owner.pubkey(),
+                        &info.policy.mint,
+                        &info.token_program,
+                    ));
+                    associated_token_address(
+                        &owner.pubkey(),
+                        &info.policy.mint,
+                        &info.token_program,
+                    )
+                }
+            };
+            ixs.push(instructions::policy_withdraw(
+                &owner.pubkey(),
+                &policy,
+                &info.policy.mint,
+                &info.token_program,
+                &destination,
+                base_units,
+            ));
+            let result = ctx.submit(ixs, vec![owner]).await?;
+            let what = format!(
+                "Withdrew {} from policy {policy}",
+                ui(base_units, info.policy.decimals)
+            );
+            Ok(submitted(
+                result,
+                &what,
+                json!({ "amount": base_units })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ))
+        }
+    }
+}
+
+/// Parsed amounts of a `Limits` group (base units).
+struct ParsedLimits {
+    per_escrow_max: Option<u64>,
+    daily_cap: Option<u64>,
+    monthly_cap: Option<u64>,
+    instant_max: Option<u64>,
+    delay_max: Option<u64>,
+}
+
+fn parse_limits(limits: &Limits, decimals: u8) -> Result<ParsedLimits, CliError> {
+    Ok(ParsedLimits {
+        per_escrow_max: opt_amount("--per-escrow-max", &limits.per_escrow_max, decimals)?,
+        daily_cap: opt_amount("--daily-cap", &limits.daily_cap, decimals)?,
+        monthly_cap: opt_amount("--monthly-cap", &limits.monthly_cap, decimals)?,
+        instant_max: opt_amount("--instant-max", &limits.instant_max, decimals)?,
+        delay_max: opt_amount("--delay-max", &limits.delay_max, decimals)?,
+    })
+}
+
+async fn show(ctx: &Context, policy: &Pubkey) -> Result<Report, CliError> {
+    let info = policy_info(ctx, policy).await?;
+    let p = &info.policy;
+    let d = p.decimals;
+    let now = ctx.client.transport().unix_timestamp().await?;
+    let (spent_24h, spent_30d) = p.spent(now).map_err(|e| CliError::Output(e.to_string()))?;
+    let vault_balance = ctx.client.token_balance(&p.vault).await?;
+    let json = json!({
+        "policy": policy.to_string(),
+        "owner": p.owner.to_string(),
+        "agent": p.agent.to_string(),
+        "mint": p.mint.to_string(),
+        "vault": p.vault.to_string(),
+        "vaultBalance": vault_balance,
+        "perEscrowMax": p.per_escrow_max,
+        "dailyCap": p.daily_cap,
+        "monthlyCap": p.monthly_cap,
+        "instantMax": p.instant_max,
+        "delayMax": p.delay_max,
+        "delaySeconds": p.delay_seconds,
+        "expiresAt": p.expires_at,
+        "paused": p.paused != 0,
+        "requireAllowlist": p.require_allowlist != 0,
+        "spent24h": spent_24h,
+        "spent30d": spent_30d,
+        "totalDeposited": p.total_deposited,
+        "totalEscrowed": p.total_escrowed,
+        "totalReleased": p.total_released,
+        "totalRefunded": p.total_refunded,
+        "totalWithdrawn": p.total_withdrawn,
+        "escrowsCreated": p.escrows_created,
+    });
+    let text = format!(
+        "Policy: {policy}\nOwner: {}\nAgent: {}\nMint: {}\nVault: {} (balance {})\n\
+         Per escrow max: {}\nDaily cap: {} (spent in the last 24 h: {})\nMonthly cap: {} (spent in the last 30 days: {})\n\
+         Instant release up to: {}\nDelay release up to: {} after {} s\nApproval: above {}\n\
+         Expires at: {}\nPaused: {}\nAllowlist required: {}\nEscrows created: {}",
+        p.owner,
+        p.agent,
+        p.mint,
+        p.vault,
+        ui(vault_balance, d),
+        ui(p.per_escrow_max, d),
+        ui(p.daily_cap, d),
+        ui(spent_24h, d),
+        ui(p.monthly_cap, d),
+        ui(spent_30d, d),
+        ui(p.instant_max, d),
+        ui(p.delay_max, d),
+        p.delay_seconds,
+        ui(p.delay_max, d),
+        if p.expires_at == 0 { "never".to_string() } else { p.expires_at.to_string() },
+        p.paused != 0,
+        p.require_allowlist != 0,
+        p.escrows_created,
+    );
+    Ok(Report::new(json, text))
+}

@@ -1,0 +1,323 @@
+//! Resolved settings (flag > config file > default), the chain backend, the
+//! signers, and the one path every transaction takes: send, or print the
+//! signatures in `--sign-only` mode.
+
+use std::{cell::RefCell, path::PathBuf, rc::Rc};
+
+use agent_escrow_client::{
+    anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction},
+    embedded::EmbeddedSvm,
+    rpc::RpcTransport,
+    transport::{HistoryEntry, Memcmp, Simulation, Transport, TxOutcome},
+    ClientError, EscrowClient, SendOptions, Signer,
+};
+use clap::ArgMatches;
+use solana_clap_v3_utils::keypair::signer_from_path;
+use solana_commitment_config::CommitmentConfig;
+use solana_hash::Hash;
+use solana_remote_wallet::remote_wallet::RemoteWalletManager;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+
+use crate::{args::Cli, CliError};
+
+/// Where commands run: the embedded SVM (with its state file) or JSON-RPC.
+pub enum Backend {
+    Embedded(EmbeddedSvm),
+    Rpc(RpcTransport),
+}
+
+macro_rules! delegate {
+    ($self:ident, $t:ident => $call:expr) => {
+        match $self {
+            Backend::Embedded($t) => $call,
+            Backend::Rpc($t) => $call,
+        }
+    };
+}
+
+impl Transport for Backend {
+    fn describe(&self) -> String {
+        delegate!(self, t => t.describe())
+    }
+    async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        delegate!(self, t => t.latest_blockhash().await)
+    }
+    async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError> {
+        delegate!(self, t => t.send_transaction(tx).await)
+    }
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation, ClientError> {
+        delegate!(self, t => t.simulate_transaction(tx).await)
+    }
+    async fn get_account(
+        &self,
+        address: &Pubkey,
+    ) -> Result<Option<agent_escrow_client::Account>, ClientError> {
+        delegate!(self, t => t.get_account(address).await)
+    }
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        data_len: usize,
+        filters: &[Memcmp],
+    ) -> Result<Vec<(Pubkey, agent_escrow_client::Account)>, ClientError> {
+        delegate!(self, t => t.get_program_accounts(program, data_len, filters).await)
+    }
+    async fn history(
+        &self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, ClientError> {
+        delegate!(self, t => t.history(address, limit).await)
+    }
+    async fn unix_timestamp(&self) -> Result<i64, ClientError> {
+        delegate!(self, t => t.unix_timestamp().await)
+    }
+    async fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
+        delegate!(self, t => t.minimum_balance_for_rent_exemption(len).await)
+    }
+}
+
+/// Cluster monikers, as in the Solana CLI (plus `embedded`).
+pub fn resolve_url(url: &str) -> Result<Option<String>, CliError> {
+    Ok(Some(match url {
+        "embedded" | "e" => return Ok(None),
+        "localhost" | "l" => "http://127.0.0.1:8899".into(),
+        "devnet" | "d" => "https://api.devnet.solana.com".into(),
+        "testnet" | "t" => "https://api.testnet.solana.com".into(),
+        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
+        other if other.starts_with("http://") || other.starts_with("https://") => other.into(),
+        other => {
+            return Err(CliError::Input(format!(
+                "--url: '{other}' is neither a moniker (embedded, localhost, devnet, testnet, mainnet-beta) nor an http(s):// URL"
+            )))
+        }
+    }))
+}
+
+/// The result of a transaction-sending command.
+pub enum Submitted {
+    Sent(TxOutcome),
+    /// `--sign-only`: the signatures, for the submitter's `--signer` flags.
+    SignedOffline {
+        blockhash: Hash,
+        present: Vec<(Pubkey, Signature)>,
+        absent: Vec<Pubkey>,
+    },
+}
+
+pub struct Context {
+    pub client: EscrowClient<Backend>,
+    matches: ArgMatches,
+    wallet_manager: RefCell<Option<Rc<RemoteWalletManager>>>,
+    keypair_path: String,
+    fee_payer_path: Option<String>,
+    sign_only: bool,
+    blockhash: Option<Hash>,
+    state_path: Option<PathBuf>,
+}
+
+impl Context {
+    /// Resolves settings from the parsed flags and the config file, and opens the backend.
+    pub fn new(cli: &Cli, matches: ArgMatches) -> Result<Self, CliError> {
+        let config = load_config(cli.config.as_deref())?;
+        let url = cli
+            .url
+            .clone()
+            .or_else(|| config.as_ref().map(|c| c.json_rpc_url.clone()))
+            .unwrap_or_else(|| "embedded".into());
+        let keypair_path = cli
+            .keypair
+            .clone()
+            .or_else(|| config.as_ref().map(|c| c.keypair_path.clone()))
+            .unwrap_or_else(|| solana_cli_config::Config::default().keypair_path);
+        let commitment = cli
+            .commitment
+            .clone()
+            .or_else(|| {
+                config
+                    .as_ref()
+                    .map(|c| c.commitment.clone())
+                    .filter(|c| !c.is_empty())
+            })
+            .unwrap_or_else(|| "confirmed".into());
+        let commitment: CommitmentConfig = commitment.parse().map_err(|_| {
+            CliError::Input(format!(
+                "--commitment: '{commitment}' is not processed, confirmed or finalized"
+            ))
+        })?;
+        let blockhash = cli
+            .blockhash
+            .as_deref()
+            .map(|b| {
+                b.parse::<Hash>().map_err(|_| {
+                    CliError::Input(format!("--blockhash: '{b}' is not a base58 blockhash"))
+                })
+            })
+            .transpose()?;
+        let offline = cli.sign_only || blockhash.is_some();
+
+        let (backend, state_path) = match resolve_url(&url)? {
+            None => {
+                let so = cli.program_so.clone().unwrap_or_else(|| {
+                    EmbeddedSvm::program_path(&PathBuf::from(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/.."
+                    )))
+                });
+                let state = match &cli.embedded_state {
+                    Some(path) => path.clone(),
+                    None => default_state_path()?,
+                };
+                (
+                    Backend::Embedded(EmbeddedSvm::open(&so, &state)?),
+                    Some(state),
+                )
+            }
+            Some(url) => (Backend::Rpc(RpcTransport::new(url, commitment)), None),
+        };
+        let options = SendOptions {
+            // A simulated CU limit would differ between the signing and the
+            // submitting run of an offline flow: only when online.
+            compute_unit_limit: !offline,
+            priority_fee_micro_lamports: cli.with_compute_unit_price,
+            attempts: if offline { 1 } else { 3 },
+        };
+        Ok(Self {
+            client: EscrowClient::new(backend).with_options(options),
+            matches,
+            wallet_manager: RefCell::new(None),
+            keypair_path,
+            fee_payer_path: cli.fee_payer.clone(),
+            sign_only: cli.sign_only,
+            blockhash,
+            state_path,
+        })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        self.client.transport()
+    }
+
+    /// The embedded SVM, or an error naming the flag to use.
+    pub fn embedded(&self, what: &str) -> Result<&EmbeddedSvm, CliError> {
+        match self.backend() {
+            Backend::Embedded(svm) => Ok(svm),
+            Backend::Rpc(_) => Err(CliError::Input(format!(
+                "{what} works on the embedded chain only: add `-u embedded`"
+            ))),
+        }
+    }
+
+    /// An offline flow (`--sign-only`, or submitting with `--blockhash`).
+    pub fn offline(&self) -> bool {
+        self.blockhash.is_some()
+    }
+
+    pub fn state_path(&self) -> Option<&PathBuf> {
+        self.state_path.as_ref()
+    }
+
+    /// Resolves a signer source for `role` (`--owner`, `--agent`, ...);
+    /// `None` means the default keypair (`-k`).
+    pub fn signer(&self, source: Option<&str>, role: &str) -> Result<Box<dyn Signer>, CliError> {
+        let path = source.unwrap_or(&self.keypair_path);
+        signer_from_path(
+            &self.matches,
+            path,
+            role,
+            &mut self.wallet_manager.borrow_mut(),
+        )
+        .map_err(|e| CliError::Input(format!("{role}: cannot load signer '{path}': {e}")))
+    }
+
+    /// The fee payer (`--fee-payer`, else `-k`).
+    pub fn fee_payer(&self) -> Result<Box<dyn Signer>, CliError> {
+        self.signer(self.fee_payer_path.as_deref(), "fee-payer")
+    }
+
+    /// Sends `instructions` signed by the fee payer and `signers`, or in
+    /// `--sign-only` mode signs the exact message with the given
+    /// `--blockhash` and returns the signatures without sending.
+    pub async fn submit(
+        &self,
+        instructions: Vec<Instruction>,
+        signers: Vec<Box<dyn Signer>>,
+    ) -> Result<Submitted, CliError> {
+        let payer = self.fee_payer()?;
+        let mut all: Vec<&dyn Signer> = vec![payer.as_ref()];
+        for signer in &signers {
+            if !all.iter().any(|s| s.pubkey() == signer.pubkey()) {
+                all.push(signer.as_ref());
+            }
+        }
+        let Some(blockhash) = self.blockhash else {
+            let (first, rest) = all.split_first().expect("payer is present");
+            return Ok(Submitted::Sent(
+                self.client.send(&instructions, *first, rest).await?,
+            ));
+        };
+        let instructions = self
+            .client
+            .with_compute_budget(&instructions, &payer.pubkey())
+            .await?;
+        let mut tx = Transaction::new_with_payer(&instructions, Some(&payer.pubkey()));
+        if self.sign_only {
+            tx.try_partial_sign(&all, blockhash)
+                .map_err(|e| ClientError::Signing(e.to_string()))?;
+            let keys =
+                &tx.message.account_keys[..usize::from(tx.message.header.num_required_signatures)];
+            let (mut present, mut absent) = (Vec::new(), Vec::new());
+            for (key, signature) in keys.iter().zip(&tx.signatures) {
+                if *signature == Signature::default() {
+                    absent.push(*key);
+                } else {
+                    present.push((*key, *signature));
+                }
+            }
+            return Ok(Submitted::SignedOffline {
+                blockhash,
+                present,
+                absent,
+            });
+        }
+        tx.try_sign(&all, blockhash)
+            .map_err(|e| ClientError::Signing(e.to_string()))?;
+        Ok(Submitted::Sent(
+            self.client.transport().send_transaction(tx).await?,
+        ))
+    }
+
+    /// Saves the embedded chain's state (no-op on RPC and in sign-only mode).
+    pub fn finish(&self) -> Result<(), CliError> {
+        if let (Backend::Embedded(svm), Some(path), false) =
+            (self.backend(), &self.state_path, self.sign_only)
+        {
+            svm.save(path)?;
+        }
+        Ok(())
+    }
+}
+
+fn load_config(path: Option<&str>) -> Result<Option<solana_cli_config::Config>, CliError> {
+    match path {
+        Some(path) => solana_cli_config::Config::load(path).map(Some).map_err(|e| {
+            CliError::Input(format!("--config: cannot read '{path}': {e}. Create it with `solana config set` or drop -C"))
+        }),
+        None => Ok(solana_cli_config::CONFIG_FILE
+            .as_ref()
+            .filter(|p| std::path::Path::new(p).exists())
+            .and_then(|p| solana_cli_config::Config::load(p).ok())),
+    }
+}
+
+fn default_state_path() -> Result<PathBuf, CliError> {
+    dirs::data_dir()
+        .map(|d| d.join("agent-escrow").join("embedded.json"))
+        .ok_or_else(|| {
+            CliError::Input(
+                "no user data directory: pass --embedded-state PATH or set AGENT_ESCROW_STATE"
+                    .into(),
+            )
+        })
+}
