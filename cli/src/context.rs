@@ -22,6 +22,7 @@ use solana_transaction::Transaction;
 use crate::{args::Cli, CliError};
 
 /// Where commands run: the embedded SVM (with its state file) or JSON-RPC.
+#[allow(clippy::large_enum_variant)] // one per process; boxing buys nothing
 pub enum Backend {
     Embedded(EmbeddedSvm),
     Rpc(RpcTransport),
@@ -228,7 +229,16 @@ impl Context {
             role,
             &mut self.wallet_manager.borrow_mut(),
         )
-        .map_err(|e| CliError::Input(format!("{role}: cannot load signer '{path}': {e}")))
+        .map_err(|e| {
+            let missing_file = path.ends_with(".json") && !std::path::Path::new(path).exists();
+            let fix = if missing_file {
+                "; create it with `agent-escrow keygen new -o PATH` (or `solana-keygen new`)"
+            } else {
+                "; a signer is a keypair file, usb://ledger?key=0/0, prompt://, stdin, \
+                 or a pubkey with --signer PUBKEY=SIGNATURE"
+            };
+            CliError::Input(format!("{role}: cannot load signer '{path}': {e}{fix}"))
+        })
     }
 
     /// The fee payer (`--fee-payer`, else `-k`).
@@ -288,12 +298,15 @@ impl Context {
         ))
     }
 
-    /// Saves the embedded chain's state (no-op on RPC and in sign-only mode).
+    /// Saves the embedded chain's state if anything changed (no-op on RPC
+    /// and in sign-only mode).
     pub fn finish(&self) -> Result<(), CliError> {
         if let (Backend::Embedded(svm), Some(path), false) =
             (self.backend(), &self.state_path, self.sign_only)
         {
-            svm.save(path)?;
+            if svm.is_dirty() {
+                svm.save(path)?;
+            }
         }
         Ok(())
     }

@@ -74,6 +74,11 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<(), CliError> 
         )
         .await;
     }
+    // `embedded reset` deletes the state file: it must not be saved again.
+    let save = !matches!(
+        cli.command,
+        args::Command::Embedded(args::EmbeddedCommand::Reset)
+    );
     let ctx = context::Context::new(&cli, matches)?;
     let report = match cli.command {
         args::Command::Policy(command) => commands::policy::run(&ctx, command).await,
@@ -95,7 +100,7 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<(), CliError> 
         args::Command::Demo => unreachable!("handled above"),
     };
     // Save the embedded state even after a rejection (earlier transactions landed).
-    let saved = ctx.finish();
+    let saved = if save { ctx.finish() } else { Ok(()) };
     report?.print(cli.output)?;
     saved
 }

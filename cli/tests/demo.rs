@@ -124,7 +124,8 @@ fn bad_arguments_exit_2_with_help() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("invalid value 'yaml'") && err.contains("display, json, json-compact"),
+        err.contains("\"yaml\" isn't a valid value for '--output")
+            && err.contains("display, json, json-compact"),
         "{err}"
     );
     let help = agent_escrow(&["--help"]);

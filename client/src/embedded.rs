@@ -73,6 +73,8 @@ struct Inner {
 pub struct EmbeddedSvm {
     inner: Mutex<Inner>,
     program_bytes: Vec<u8>,
+    /// Set by anything that changes chain state (sends, airdrops, clock moves).
+    dirty: std::sync::atomic::AtomicBool,
 }
 
 fn fresh_svm(program_bytes: &[u8], so_path: &Path) -> Result<LiteSVM, ClientError> {
@@ -114,6 +116,7 @@ impl EmbeddedSvm {
                 history: Vec::new(),
             }),
             program_bytes,
+            dirty: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -218,6 +221,15 @@ impl EmbeddedSvm {
         std::fs::rename(&tmp, state).map_err(|e| state_error(state, e))
     }
 
+    /// Whether anything changed the chain since it was created or opened.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn touch(&self) {
+        self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A poisoned lock only means another thread panicked mid-call; the
         // SVM state itself is still consistent between transactions.
@@ -226,6 +238,7 @@ impl EmbeddedSvm {
 
     /// Credits `lamports` to `address` (embedded chains have a free faucet).
     pub fn airdrop(&self, address: &Pubkey, lamports: u64) -> Result<(), ClientError> {
+        self.touch();
         self.lock()
             .svm
             .airdrop(address, lamports)
@@ -238,6 +251,7 @@ impl EmbeddedSvm {
 
     /// Moves the cluster clock forward by `seconds`.
     pub fn advance_clock(&self, seconds: i64) {
+        self.touch();
         let mut inner = self.lock();
         let mut clock: Clock = inner.svm.get_sysvar();
         clock.unix_timestamp = clock.unix_timestamp.saturating_add(seconds);
@@ -246,6 +260,7 @@ impl EmbeddedSvm {
 
     /// Sets the cluster clock to `unix_timestamp`.
     pub fn set_unix_timestamp(&self, unix_timestamp: i64) {
+        self.touch();
         let mut inner = self.lock();
         let mut clock: Clock = inner.svm.get_sysvar();
         clock.unix_timestamp = unix_timestamp;
@@ -268,6 +283,7 @@ impl Transport for EmbeddedSvm {
     }
 
     async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError> {
+        self.touch();
         let mut inner = self.lock();
         let accounts: Vec<String> = tx
             .message

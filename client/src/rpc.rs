@@ -180,7 +180,7 @@ impl Transport for RpcTransport {
                         _ => Vec::new(),
                     });
                     return Err(ClientError::from_transaction(
-                        err.clone().into(),
+                        err.clone(),
                         logs.unwrap_or_default(),
                     ));
                 }

@@ -217,11 +217,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let paid = matches!(&result, Submitted::Sent(o) if o.events.iter().any(|e| e.name() == "EscrowReleased"));
             let what = format!(
                 "Proof recorded for escrow {escrow}{}",
-                if paid {
-                    &" and paid (instant tier)" as &str
-                } else {
-                    ""
-                }
+                if paid { " and paid (instant tier)" } else { "" }
             );
             Ok(submitted(
                 result,

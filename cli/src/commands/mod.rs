@@ -49,12 +49,17 @@ pub async fn policy_info(ctx: &Context, address: &Pubkey) -> Result<PolicyInfo, 
 }
 
 pub async fn escrow_info(ctx: &Context, address: &Pubkey) -> Result<EscrowInfo, CliError> {
-    let escrow = ctx.client.escrow(address).await?.ok_or_else(|| {
-        CliError::Input(format!(
-            "ESCROW: no escrow account at {address} on {}",
-            ctx.backend().describe()
-        ))
-    })?;
+    let escrow = ctx
+        .client
+        .escrow(address)
+        .await
+        .map_err(|e| not_found(e, "escrow", address))?
+        .ok_or_else(|| {
+            CliError::Input(format!(
+                "ESCROW: no escrow account at {address} on {}",
+                ctx.backend().describe()
+            ))
+        })?;
     let policy = policy_info(ctx, &escrow.policy).await?;
     let keys = EscrowAccounts {
         policy: policy.address,
