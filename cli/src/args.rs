@@ -37,7 +37,8 @@ pub struct Cli {
         short = 'u',
         long = "url",
         global = true,
-        value_name = "URL_OR_MONIKER"
+        value_name = "URL_OR_MONIKER",
+        env = "AGENT_ESCROW_URL"
     )]
     pub url: Option<String>,
 
@@ -190,6 +191,15 @@ pub enum PolicyCommand {
         #[clap(long, value_name = "SIGNER")]
         owner: Option<String>,
     },
+    /// Print the policy address of an owner, agent and mint (no network)
+    Address {
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        owner: Address,
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        agent: Address,
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        mint: Address,
+    },
     /// Show a policy: limits, spend in the rolling windows, vault balance
     Show {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
@@ -338,6 +348,22 @@ pub enum EscrowCommand {
         /// Agent [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         agent: Option<String>,
+    },
+    /// Print an escrow's address: from --escrow-id, or from the same
+    /// --provider/--amount/--task-file (or --task-hash) `escrow create` used
+    Address {
+        #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+        #[clap(long, value_name = "U64")]
+        escrow_id: Option<u64>,
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        provider: Option<Address>,
+        #[clap(long, value_name = "AMOUNT")]
+        amount: Option<String>,
+        #[clap(long = "task-file", value_name = "PATH")]
+        task_file: Option<PathBuf>,
+        #[clap(long = "task-hash", value_name = "HEX", parse(try_from_str = parse_hash))]
+        task_hash: Option<[u8; 32]>,
     },
     /// Show an escrow
     Show {

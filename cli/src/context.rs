@@ -263,9 +263,12 @@ impl Context {
         }
         let Some(blockhash) = self.blockhash else {
             let (first, rest) = all.split_first().expect("payer is present");
-            return Ok(Submitted::Sent(
-                self.client.send(&instructions, *first, rest).await?,
-            ));
+            let spinner = self.spinner("Sending transaction and waiting for confirmation");
+            let sent = self.client.send(&instructions, *first, rest).await;
+            if let Some(spinner) = spinner {
+                spinner.finish_and_clear();
+            }
+            return Ok(Submitted::Sent(sent?));
         };
         let instructions = self
             .client
@@ -296,6 +299,18 @@ impl Context {
         Ok(Submitted::Sent(
             self.client.transport().send_transaction(tx).await?,
         ))
+    }
+
+    /// A spinner on stderr while waiting on a cluster (RPC only: the embedded
+    /// chain answers at once). indicatif hides it when stderr is not a terminal.
+    fn spinner(&self, message: &str) -> Option<indicatif::ProgressBar> {
+        matches!(self.backend(), Backend::Rpc(_)).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_message(message.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        })
     }
 
     /// Saves the embedded chain's state if anything changed (no-op on RPC

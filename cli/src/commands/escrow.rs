@@ -129,6 +129,43 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 }
             }
         }
+        EscrowCommand::Address {
+            policy,
+            escrow_id,
+            provider,
+            amount: value,
+            task_file,
+            task_hash,
+        } => {
+            let escrow_id = match (escrow_id, provider, value) {
+                (Some(id), _, _) => id,
+                (None, Some(provider), Some(value)) => {
+                    let info = policy_info(ctx, &policy).await?;
+                    let base_units = amount("--amount", &value, info.policy.decimals)?;
+                    let task_hash = match (task_file, task_hash) {
+                        (Some(path), _) => sha256_file("--task-file", &path)?,
+                        (None, Some(hash)) => hash,
+                        (None, None) => {
+                            return Err(CliError::Input(
+                                "give --task-file PATH or --task-hash HEX".into(),
+                            ))
+                        }
+                    };
+                    default_escrow_id(&task_hash, &provider, base_units)
+                }
+                _ => {
+                    return Err(CliError::Input(
+                        "give --escrow-id, or --provider, --amount and --task-file/--task-hash"
+                            .into(),
+                    ))
+                }
+            };
+            let address = escrow_address(&policy, escrow_id).0;
+            Ok(Report::new(
+                json!({ "escrow": address.to_string(), "escrowId": escrow_id }),
+                address.to_string(),
+            ))
+        }
         EscrowCommand::Show { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
             Ok(escrow_report(

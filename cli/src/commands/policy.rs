@@ -82,6 +82,13 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
                 extra.as_object().cloned().unwrap_or_default(),
             ))
         }
+        PolicyCommand::Address { owner, agent, mint } => {
+            let policy = policy_address(&owner, &agent, &mint).0;
+            Ok(Report::new(
+                json!({ "policy": policy.to_string() }),
+                policy.to_string(),
+            ))
+        }
         PolicyCommand::Show { policy } => show(ctx, &policy).await,
         PolicyCommand::Update {
             policy,

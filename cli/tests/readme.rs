@@ -1,0 +1,66 @@
+//! The README's walkthrough, run exactly as written (extracted from the
+//! code block after `<!-- walkthrough -->`), on the embedded chain.
+
+#[test]
+fn readme_walkthrough_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme
+        .find("<!-- walkthrough -->\n```sh\n")
+        .expect("walkthrough marker in README.md");
+    let body = &readme[start..];
+    let body = &body[body.find("```sh\n").unwrap() + 6..];
+    let script = &body[..body.find("\n```").expect("end of the code block")];
+
+    // The first line builds and puts target/debug on PATH; the test already
+    // has the binary, so it provides PATH itself and runs the rest.
+    let (first, rest) = script.split_once('\n').unwrap();
+    assert!(first.starts_with("cargo build"), "{first}");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_agent-escrow"))
+        .parent()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", rest])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("AGENT_ESCROW_SO")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The provider was paid 20, then 90 after the offline approval.
+    // `mint balance` prints "<amount> (<token account>)".
+    let balances: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            l.split_once(' ').is_some_and(|(amount, rest)| {
+                amount.parse::<f64>().is_ok()
+                    && rest.starts_with('(')
+                    && rest.ends_with(')')
+                    && !rest.contains(' ')
+            })
+        })
+        .collect();
+    assert!(
+        balances.first().is_some_and(|b| b.starts_with("20 ")),
+        "{balances:?}\n{stdout}"
+    );
+    assert!(
+        balances.last().is_some_and(|b| b.starts_with("110 ")),
+        "{balances:?}\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Signers (Pubkey=Signature):") && stdout.contains("EscrowReleased"),
+        "{stdout}"
+    );
+}
