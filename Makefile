@@ -1,19 +1,29 @@
 # agent-escrow: the two set-up commands for a fresh Debian machine are
 #   make demo   # installs what it needs, builds, runs the M2M demo (embedded SVM)
-#   make test   # installs what it needs, builds, runs every test
+#   make test   # installs what it needs (incl. solana-test-validator, ~41 min
+#               # once per machine), builds, runs every test
 # Everything installed lands outside the repo (~/.cache/agent-escrow) and is
 # skipped when already present.
 
 SO := target/deploy/agent_escrow.so
 CARGO ?= cargo
 
-.PHONY: demo test setup build-sbf build bench lint clean-sbf FORCE
+.PHONY: demo test test-embedded test-validator setup build-sbf build bench lint clean-sbf
 
 demo: build
 	$(CARGO) run -q -p agent-escrow-cli -- demo
 
 test: build
 	$(CARGO) test --workspace --locked
+	scripts/validator-tests.sh
+
+# Only the LiteSVM and CLI suites (no validator needed).
+test-embedded: build
+	$(CARGO) test --workspace --locked
+
+# Only the JSON-RPC suite against solana-test-validator (loopback-only namespace).
+test-validator: build-sbf
+	scripts/validator-tests.sh
 
 setup:
 	scripts/setup.sh
