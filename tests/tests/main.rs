@@ -15,5 +15,6 @@ mod pipeline;
 mod policy_admin;
 mod policy_create;
 mod policy_deposit;
+mod properties;
 mod substitution;
 mod token_2022;
