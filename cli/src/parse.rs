@@ -162,6 +162,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any input: a value or a clear error, never a panic.
+        #[test]
+        fn parsers_never_panic(input in ".{0,80}") {
+            let _ = parse_duration(&input);
+            let _ = parse_hash(&input);
+            let _ = parse_bps_percent(&input);
+            let _ = parse_pubkey(&input);
+            let _ = validate_pubkey_signature(&input);
+            for decimals in [0u8, 6, 9, 19, 20, 255] {
+                let _ = agent_escrow_client::amount::parse_amount(&input, decimals);
+            }
+        }
+
+        /// Numeric-looking input: exact round trip or a named error.
+        #[test]
+        fn amounts_round_trip(units in proptest::prelude::any::<u64>()) {
+            let text = agent_escrow_client::amount::format_usdc(units);
+            proptest::prop_assert_eq!(agent_escrow_client::amount::parse_usdc(&text), Ok(units));
+        }
+
+        #[test]
+        fn durations_add_up(h in 0i64..1000, m in 0i64..60, s in 1i64..60) {
+            proptest::prop_assert_eq!(parse_duration(&format!("{h}h{m}m{s}s")), Ok(h * 3_600 + m * 60 + s));
+        }
+    }
+
     #[test]
     fn pubkeys_and_signature_pairs() {
         assert!(parse_pubkey("11111111111111111111111111111111").is_ok());

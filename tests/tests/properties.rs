@@ -19,9 +19,7 @@
 use std::collections::BTreeMap;
 
 use agent_escrow::{error::EscrowError, instructions::PolicyCreateArgs, state::EscrowState};
-use agent_escrow_client::{
-    instructions, pda::escrow_vault_address, transport::Transport, ClientError, Signer,
-};
+use agent_escrow_client::{instructions, pda::escrow_vault_address, ClientError, Signer};
 use agent_escrow_tests::*;
 use anchor_lang::prelude::Pubkey;
 use proptest::prelude::*;

@@ -194,7 +194,10 @@ async fn seed_scenario(validator: &Validator) {
     w.create(1, 0, 50 * USDC, None).await.unwrap();
     w.prove(1, 0, None).await;
     let release = instructions::escrow_release(&w.owner.pubkey(), &w.keys(1, 0, None));
-    let early = w.client.send(&[release.clone()], &w.owner, &[]).await;
+    let early = w
+        .client
+        .send(std::slice::from_ref(&release), &w.owner, &[])
+        .await;
     assert_eq!(
         early.unwrap_err().program_code(),
         Some(EscrowError::DelayNotElapsed.into())
