@@ -7,7 +7,10 @@ use agent_escrow_client::{
 };
 use serde_json::json;
 
-use super::{ensure_ata, escrow_info, policy_info, sha256_file, state_name, tier_name};
+use super::{
+    ensure_ata, escrow_info, policy_info, sha256_file, sign_and_send, state_name, tier_name,
+    EscrowInfo,
+};
 use crate::{
     args::{EscrowCommand, ProofSource},
     context::{Context, Submitted},
@@ -210,12 +213,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let proof = proof_hash(&proof)?;
             let provider = ctx.signer(provider.as_deref(), "provider")?;
             let payer = ctx.fee_payer()?.pubkey();
-            let mut ixs = vec![ensure_ata(
-                &payer,
-                &info.escrow.provider,
-                &info.keys.mint,
-                &info.keys.token_program,
-            )];
+            let mut ixs = vec![provider_ata(&payer, &info)];
             if let Some(verifier) = info.escrow.verifier() {
                 let message = instructions::attestation(
                     &info.keys,
@@ -293,82 +291,74 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Approve { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let owner = ctx.signer(owner.as_deref(), "owner")?;
-            let payer = ctx.fee_payer()?.pubkey();
-            let ixs = vec![
-                ensure_ata(
-                    &payer,
-                    &info.escrow.provider,
-                    &info.keys.mint,
-                    &info.keys.token_program,
-                ),
-                instructions::escrow_approve(&owner.pubkey(), &info.keys),
-            ];
-            let result = ctx.submit(ixs, vec![owner]).await?;
-            Ok(submitted(
-                result,
-                &format!("Approved and released escrow {escrow}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                owner.as_deref(),
+                "owner",
+                format!("Approved and released escrow {escrow}"),
+                |signer, payer| {
+                    vec![
+                        provider_ata(payer, &info),
+                        instructions::escrow_approve(signer, &info.keys),
+                    ]
+                },
+            )
+            .await
         }
         EscrowCommand::Veto { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let owner = ctx.signer(owner.as_deref(), "owner")?;
-            let ix = instructions::escrow_veto(&owner.pubkey(), &info.keys.policy, &escrow);
-            let result = ctx.submit(vec![ix], vec![owner]).await?;
-            Ok(submitted(
-                result,
-                &format!("Vetoed escrow {escrow}: it now waits for the arbiter"),
-                Default::default(),
-            ))
+            let what = format!("Vetoed escrow {escrow}: it now waits for the arbiter");
+            sign_and_send(ctx, owner.as_deref(), "owner", what, |signer, _| {
+                vec![instructions::escrow_veto(
+                    signer,
+                    &info.keys.policy,
+                    &escrow,
+                )]
+            })
+            .await
         }
         EscrowCommand::Release { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let cranker = ctx.signer(None, "keypair")?;
-            let payer = ctx.fee_payer()?.pubkey();
-            let ixs = vec![
-                ensure_ata(
-                    &payer,
-                    &info.escrow.provider,
-                    &info.keys.mint,
-                    &info.keys.token_program,
-                ),
-                instructions::escrow_release(&cranker.pubkey(), &info.keys),
-            ];
-            let result = ctx.submit(ixs, vec![cranker]).await?;
-            Ok(submitted(
-                result,
-                &format!("Released escrow {escrow}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                None,
+                "keypair",
+                format!("Released escrow {escrow}"),
+                |signer, payer| {
+                    vec![
+                        provider_ata(payer, &info),
+                        instructions::escrow_release(signer, &info.keys),
+                    ]
+                },
+            )
+            .await
         }
         EscrowCommand::Refund { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let cranker = ctx.signer(None, "keypair")?;
-            let ix = instructions::escrow_refund(
-                &cranker.pubkey(),
-                &info.keys.policy,
-                &escrow,
-                &info.keys.mint,
-                &info.keys.token_program,
-            );
-            let result = ctx.submit(vec![ix], vec![cranker]).await?;
-            Ok(submitted(
-                result,
-                &format!("Refunded escrow {escrow} to the policy vault"),
-                Default::default(),
-            ))
+            let what = format!("Refunded escrow {escrow} to the policy vault");
+            sign_and_send(ctx, None, "keypair", what, |signer, _| {
+                let keys = &info.keys;
+                vec![instructions::escrow_refund(
+                    signer,
+                    &keys.policy,
+                    &escrow,
+                    &keys.mint,
+                    &keys.token_program,
+                )]
+            })
+            .await
         }
         EscrowCommand::Dispute { escrow, authority } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let authority = ctx.signer(authority.as_deref(), "authority")?;
-            let ix = instructions::escrow_dispute(&authority.pubkey(), &info.keys.policy, &escrow);
-            let result = ctx.submit(vec![ix], vec![authority]).await?;
-            Ok(submitted(
-                result,
-                &format!("Disputed escrow {escrow}: it now waits for the arbiter"),
-                Default::default(),
-            ))
+            let what = format!("Disputed escrow {escrow}: it now waits for the arbiter");
+            sign_and_send(ctx, authority.as_deref(), "authority", what, |signer, _| {
+                vec![instructions::escrow_dispute(
+                    signer,
+                    &info.keys.policy,
+                    &escrow,
+                )]
+            })
+            .await
         }
         EscrowCommand::Resolve {
             escrow,
@@ -379,12 +369,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let arbiter = ctx.signer(arbiter.as_deref(), "arbiter")?;
             let payer = ctx.fee_payer()?.pubkey();
             let ixs = vec![
-                ensure_ata(
-                    &payer,
-                    &info.escrow.provider,
-                    &info.keys.mint,
-                    &info.keys.token_program,
-                ),
+                provider_ata(&payer, &info),
                 instructions::escrow_resolve(&arbiter.pubkey(), &info.keys, provider_share),
             ];
             let result = ctx.submit(ixs, vec![arbiter]).await?;
@@ -516,4 +501,17 @@ fn escrow_report(address: &Pubkey, e: &agent_escrow::state::Escrow, decimals: u8
         e.depends_on().map(|k| k.to_string()).unwrap_or_else(|| "none".into()),
     );
     Report::new(escrow_json(address, e), text)
+}
+
+/// The provider's ATA, created in the paying transaction if missing.
+fn provider_ata(
+    payer: &Pubkey,
+    info: &EscrowInfo,
+) -> agent_escrow_client::anchor_lang::solana_program::instruction::Instruction {
+    ensure_ata(
+        payer,
+        &info.escrow.provider,
+        &info.keys.mint,
+        &info.keys.token_program,
+    )
 }

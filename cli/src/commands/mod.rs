@@ -17,7 +17,11 @@ use agent_escrow_client::{
 };
 use anchor_spl::associated_token::spl_associated_token_account;
 
-use crate::{context::Context, CliError};
+use crate::{
+    context::Context,
+    output::{submitted, Report},
+    CliError,
+};
 
 /// A policy with what commands need next to it.
 pub struct PolicyInfo {
@@ -139,4 +143,21 @@ pub fn sha256_file(flag: &str, path: &std::path::Path) -> Result<[u8; 32], CliEr
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::Input(format!("{flag}: cannot read {}: {e}", path.display())))?;
     Ok(agent_escrow_client::sha256(&bytes))
+}
+
+/// The common shape of a command: resolve the signer for `role` (`source`,
+/// else `-k`), build the instructions from its pubkey and the fee payer's,
+/// send (or sign offline), report `what`.
+pub async fn sign_and_send(
+    ctx: &Context,
+    source: Option<&str>,
+    role: &str,
+    what: String,
+    build: impl FnOnce(&Pubkey, &Pubkey) -> Vec<Instruction>,
+) -> Result<Report, CliError> {
+    let signer = ctx.signer(source, role)?;
+    let payer = ctx.fee_payer()?.pubkey();
+    let instructions = build(&signer.pubkey(), &payer);
+    let result = ctx.submit(instructions, vec![signer]).await?;
+    Ok(submitted(result, &what, Default::default()))
 }

@@ -9,7 +9,7 @@ use agent_escrow_client::{
 };
 use serde_json::json;
 
-use super::{ensure_ata, policy_info};
+use super::{ensure_ata, policy_info, sign_and_send};
 use crate::{
     args::{Limits, PolicyCommand},
     context::Context,
@@ -130,52 +130,52 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
             ))
         }
         PolicyCommand::Pause { policy, authority } => {
-            let authority = ctx.signer(authority.as_deref(), "authority")?;
-            let ix = instructions::policy_pause(&authority.pubkey(), &policy);
-            let result = ctx.submit(vec![ix], vec![authority]).await?;
-            Ok(submitted(
-                result,
-                &format!("Paused policy {policy}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                authority.as_deref(),
+                "authority",
+                format!("Paused policy {policy}"),
+                |signer, _| vec![instructions::policy_pause(signer, &policy)],
+            )
+            .await
         }
         PolicyCommand::Resume { policy, owner } => {
-            let owner = ctx.signer(owner.as_deref(), "owner")?;
-            let ix = instructions::policy_resume(&owner.pubkey(), &policy);
-            let result = ctx.submit(vec![ix], vec![owner]).await?;
-            Ok(submitted(
-                result,
-                &format!("Resumed policy {policy}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                owner.as_deref(),
+                "owner",
+                format!("Resumed policy {policy}"),
+                |signer, _| vec![instructions::policy_resume(signer, &policy)],
+            )
+            .await
         }
         PolicyCommand::Allow {
             policy,
             provider,
             owner,
         } => {
-            let owner = ctx.signer(owner.as_deref(), "owner")?;
-            let ix = instructions::provider_allow(&owner.pubkey(), &policy, &provider);
-            let result = ctx.submit(vec![ix], vec![owner]).await?;
-            Ok(submitted(
-                result,
-                &format!("Allowed provider {provider}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                owner.as_deref(),
+                "owner",
+                format!("Allowed provider {provider}"),
+                |signer, _| vec![instructions::provider_allow(signer, &policy, &provider)],
+            )
+            .await
         }
         PolicyCommand::Disallow {
             policy,
             provider,
             owner,
         } => {
-            let owner = ctx.signer(owner.as_deref(), "owner")?;
-            let ix = instructions::provider_disallow(&owner.pubkey(), &policy, &provider);
-            let result = ctx.submit(vec![ix], vec![owner]).await?;
-            Ok(submitted(
-                result,
-                &format!("Disallowed provider {provider}"),
-                Default::default(),
-            ))
+            sign_and_send(
+                ctx,
+                owner.as_deref(),
+                "owner",
+                format!("Disallowed provider {provider}"),
+                |signer, _| vec![instructions::provider_disallow(signer, &policy, &provider)],
+            )
+            .await
         }
         PolicyCommand::Deposit {
             policy,
