@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod amount;
 pub mod client;
+pub mod deploy;
 pub mod embedded;
 pub mod error;
 pub mod events;

@@ -45,7 +45,8 @@ pub struct Validator {
 
 impl Validator {
     /// Starts `solana-test-validator --reset` with the program at genesis and
-    /// waits until RPC is healthy and a confirmed blockhash is available.
+    /// waits until RPC is healthy and a confirmed blockhash is available
+    /// (or uses `$AGENT_ESCROW_RPC_URL`).
     pub async fn start() -> Self {
         if let Ok(url) = std::env::var("AGENT_ESCROW_RPC_URL") {
             return Self {
@@ -55,6 +56,16 @@ impl Validator {
                 startup: Duration::ZERO,
             };
         }
+        Self::spawn(true, 8899).await
+    }
+
+    /// A second, empty validator (no program at genesis) on `rpc_port`, for
+    /// deploying through the upgradeable loader.
+    pub async fn start_empty(rpc_port: u16) -> Self {
+        Self::spawn(false, rpc_port).await
+    }
+
+    async fn spawn(with_program: bool, rpc_port: u16) -> Self {
         let binary = validator_binary();
         assert!(
             binary.exists(),
@@ -64,30 +75,43 @@ impl Validator {
         let ledger = tempfile::tempdir().expect("ledger dir");
         let so = crate::program_so();
         let started = Instant::now();
-        let child = Command::new(&binary)
+        let faucet_port = (rpc_port + 1001).to_string();
+        let dynamic = format!("{}-{}", rpc_port - 899, rpc_port - 799);
+        let mut command = Command::new(&binary);
+        command
             .args([
                 "--reset",
                 "--quiet",
                 "--bind-address",
                 "127.0.0.1",
                 "--rpc-port",
-                "8899",
+                &rpc_port.to_string(),
             ])
-            .args(["--faucet-port", "9900", "--dynamic-port-range", "8000-8100"])
+            .args([
+                "--faucet-port",
+                &faucet_port,
+                "--dynamic-port-range",
+                &dynamic,
+            ])
             .arg("--ledger")
-            .arg(ledger.path())
-            .arg("--upgradeable-program")
-            .arg(PROGRAM_ID.to_string())
-            .arg(&so)
-            .arg("none")
+            .arg(ledger.path());
+        if with_program {
+            command
+                .arg("--upgradeable-program")
+                .arg(PROGRAM_ID.to_string())
+                .arg(&so)
+                .arg("none");
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let url = format!("http://127.0.0.1:{rpc_port}");
         let mut validator = Self {
             child: Some(child),
             _ledger: Some(ledger),
-            url: "http://127.0.0.1:8899".into(),
+            url,
             startup: Duration::ZERO,
         };
         let rpc = validator.rpc();

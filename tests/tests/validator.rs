@@ -535,6 +535,49 @@ fn percentile(samples: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
+/// Deploys the .so through the upgradeable loader (buffer, parallel writes,
+/// deploy) to the program id in keys/, on an empty validator, then uses it.
+async fn deploy_scenario() -> Duration {
+    let validator = Validator::start_empty(8999).await;
+    let client = EscrowClient::new(validator.rpc());
+    let payer = Keypair::new();
+    for _ in 0..3 {
+        client
+            .transport()
+            .airdrop(&payer.pubkey(), 10 * SOL)
+            .await
+            .unwrap();
+    }
+    let key_json = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../keys/agent_escrow-keypair.json"
+    ))
+    .unwrap();
+    let key_bytes: Vec<u8> = serde_json::from_str(&key_json).unwrap();
+    let program = Keypair::try_from(&key_bytes[..]).unwrap();
+    assert_eq!(program.pubkey(), agent_escrow_client::pda::PROGRAM_ID);
+    let elf = std::fs::read(agent_escrow_tests::program_so()).unwrap();
+    let started = Instant::now();
+    agent_escrow_client::deploy::deploy_program(&client, &payer, &program, &elf)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    // The deployed program works: a policy, a deposit, an instant escrow paid on proof.
+    let program_account = client
+        .transport()
+        .get_account(&program.pubkey())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(program_account.executable);
+    let w = World::new(&validator, 1).await;
+    w.create_policy(0, 100 * USDC).await;
+    w.create(0, 0, 10 * USDC, None).await.unwrap();
+    w.prove(0, 0, None).await;
+    assert_eq!(w.balance(&w.providers[0].pubkey()).await, 10 * USDC);
+    took
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validator_end_to_end() {
     let validator = Validator::start().await;
@@ -542,11 +585,23 @@ async fn validator_end_to_end() {
     let timings = cli_scenario(&validator).await;
     let (seq_n, seq_t) = sequential(&validator).await;
     let (con_n, con_t) = concurrency(&validator).await;
+    let startup = validator.startup;
+    drop(validator);
+    let deploy = match std::env::var_os("AGENT_ESCROW_RPC_URL") {
+        None => Some(deploy_scenario().await),
+        Some(_) => None, // an external cluster already has the program
+    };
 
     println!(
         "\nsolana-test-validator start-up (spawn to confirmed blockhash): {:.1} s",
-        validator.startup.as_secs_f64()
+        startup.as_secs_f64()
     );
+    if let Some(deploy) = deploy {
+        println!(
+            "upgradeable-loader deploy of the .so (buffer + parallel writes + deploy): {:.1} s",
+            deploy.as_secs_f64()
+        );
+    }
     println!(
         "escrows created and settled, sequential: {seq_n} in {:.1} s = {:.2}/s",
         seq_t.as_secs_f64(),
