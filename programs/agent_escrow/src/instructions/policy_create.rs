@@ -38,7 +38,7 @@ pub struct PolicyCreateArgs {
 /// 1. `[writable]` policy PDA (created)
 /// 2. `[]` mint.
 /// 3. `[writable]` policy vault PDA (created)
-/// 4. `[]` token program (SPL Token)
+/// 4. `[]` token program (SPL Token or Token-2022, the mint's owner)
 /// 5. `[]` system program.
 #[derive(Accounts)]
 #[instruction(args: PolicyCreateArgs)]
