@@ -171,6 +171,10 @@ mod tests {
             let _ = parse_bps_percent(&input);
             let _ = parse_pubkey(&input);
             let _ = validate_pubkey_signature(&input);
+            // Signer sources (keypair paths, usb://ledger?key=..., prompt://,
+            // stdin, pubkeys) are parsed by solana-clap-v3-utils for us.
+            let _ = solana_clap_v3_utils::input_parsers::signer::SignerSource::parse(&input);
+            let _ = solana_clap_v3_utils::input_parsers::signer::SignerSource::parse(format!("usb://ledger?key={input}"));
             for decimals in [0u8, 6, 9, 19, 20, 255] {
                 let _ = agent_escrow_client::amount::parse_amount(&input, decimals);
             }
