@@ -64,6 +64,38 @@ pub fn credit_spend(
     policy.spent(now)
 }
 
+/// Returns `amount` from the escrow vault to the policy vault (refund,
+/// cancel, the refunded part of a resolution): credits the spend buckets it
+/// was charged to at `charged_at`, then transfers. Returns the net spend in
+/// the 24 h and 30 day windows at `now` and the policy vault balance after.
+#[allow(clippy::too_many_arguments)]
+pub fn return_to_vault<'info>(
+    policy: &AccountLoader<'info, Policy>,
+    escrow: &AccountLoader<'info, Escrow>,
+    escrow_vault: &InterfaceAccount<'info, TokenAccount>,
+    vault: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    token_program: &Interface<'info, TokenInterface>,
+    charged_at: i64,
+    amount: u64,
+    now: i64,
+) -> Result<(u64, u64, u64)> {
+    let (spent_24h, spent_30d) = credit_spend(&mut *policy.load_mut()?, charged_at, amount, now)?;
+    transfer_from_escrow(
+        escrow,
+        escrow_vault,
+        mint,
+        &vault.to_account_info(),
+        token_program,
+        amount,
+    )?;
+    let vault_balance = vault
+        .amount
+        .checked_add(amount)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
+    Ok((spent_24h, spent_30d, vault_balance))
+}
+
 /// Whether the escrow's `depends_on` (if any) is Released. `upstream` is
 /// the optional account the caller was given; naming the wrong account is an
 /// error, omitting it when a dependency exists reads as "not released".

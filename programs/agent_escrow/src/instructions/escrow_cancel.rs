@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     error::EscrowError,
-    escrow_funds::{credit_spend, transfer_from_escrow},
+    escrow_funds::return_to_vault,
     events::EscrowCancelled,
     state::{Escrow, EscrowState, Policy},
 };
@@ -63,24 +63,22 @@ pub fn escrow_cancel(ctx: Context<EscrowCancel>) -> Result<()> {
         escrow.settled_at = now;
         (escrow.policy, escrow.amount, escrow.created_at)
     };
-    credit_spend(&mut *accounts.policy.load_mut()?, created_at, amount, now)?;
-    transfer_from_escrow(
+    let (_, _, vault_balance) = return_to_vault(
+        &accounts.policy,
         &accounts.escrow,
         &accounts.escrow_vault,
+        &accounts.vault,
         &accounts.mint,
-        &accounts.vault.to_account_info(),
         &accounts.token_program,
+        created_at,
         amount,
+        now,
     )?;
     emit!(EscrowCancelled {
         policy: policy_key,
         escrow: accounts.escrow.key(),
         amount,
-        vault_balance: accounts
-            .vault
-            .amount
-            .checked_add(amount)
-            .ok_or(EscrowError::ArithmeticOverflow)?,
+        vault_balance,
         state: EscrowState::Cancelled,
     });
     Ok(())

@@ -6,7 +6,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     error::EscrowError,
-    escrow_funds::{credit_spend, transfer_from_escrow},
+    escrow_funds::return_to_vault,
     events::EscrowRefunded,
     state::{Escrow, EscrowState, Policy},
 };
@@ -60,25 +60,22 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         escrow.settled_at = now;
         (escrow.policy, escrow.amount, escrow.created_at)
     };
-    let (spent_24h, spent_30d) =
-        credit_spend(&mut *accounts.policy.load_mut()?, created_at, amount, now)?;
-    transfer_from_escrow(
+    let (spent_24h, spent_30d, vault_balance) = return_to_vault(
+        &accounts.policy,
         &accounts.escrow,
         &accounts.escrow_vault,
+        &accounts.vault,
         &accounts.mint,
-        &accounts.vault.to_account_info(),
         &accounts.token_program,
+        created_at,
         amount,
+        now,
     )?;
     emit!(EscrowRefunded {
         policy: policy_key,
         escrow: accounts.escrow.key(),
         amount,
-        vault_balance: accounts
-            .vault
-            .amount
-            .checked_add(amount)
-            .ok_or(EscrowError::ArithmeticOverflow)?,
+        vault_balance,
         spent_24h,
         spent_30d,
         state: EscrowState::Refunded,

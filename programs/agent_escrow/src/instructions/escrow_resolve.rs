@@ -7,7 +7,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::{
     constants::BPS_DENOMINATOR,
     error::EscrowError,
-    escrow_funds::{credit_spend, transfer_from_escrow},
+    escrow_funds::{return_to_vault, transfer_from_escrow},
     events::DisputeResolved,
     state::{Escrow, EscrowState, Policy},
 };
@@ -87,9 +87,6 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
             .total_released
             .checked_add(provider_amount)
             .ok_or(EscrowError::ArithmeticOverflow)?;
-        if refund_amount > 0 {
-            credit_spend(&mut policy, created_at, refund_amount, now)?;
-        }
     }
     transfer_from_escrow(
         &accounts.escrow,
@@ -99,13 +96,17 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
         &accounts.token_program,
         provider_amount,
     )?;
-    transfer_from_escrow(
+    // The rest goes back to the vault (a no-op when it is 0).
+    return_to_vault(
+        &accounts.policy,
         &accounts.escrow,
         &accounts.escrow_vault,
+        &accounts.vault,
         &accounts.mint,
-        &accounts.vault.to_account_info(),
         &accounts.token_program,
+        created_at,
         refund_amount,
+        now,
     )?;
     emit!(DisputeResolved {
         policy: policy_key,
