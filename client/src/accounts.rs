@@ -43,3 +43,12 @@ pub fn token_account_amount(data: &[u8]) -> Result<u64, ClientError> {
             reason: "account data too short",
         })
 }
+
+/// Reads the `decimals` of an SPL Token / Token-2022 mint.
+pub fn mint_decimals(data: &[u8]) -> Result<u8, ClientError> {
+    // SPL mint layout: mint_authority (36) | supply (u64) | decimals (u8) | ...
+    data.get(44).copied().ok_or(ClientError::AccountDecode {
+        name: "Mint",
+        reason: "account data too short",
+    })
+}

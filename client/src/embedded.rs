@@ -120,12 +120,6 @@ impl EmbeddedSvm {
         })
     }
 
-    /// Loads the program from `$AGENT_ESCROW_SO`, else from
-    /// `target/deploy/agent_escrow.so` under `workspace_root`.
-    pub fn from_env_or(workspace_root: &Path) -> Result<Self, ClientError> {
-        Self::new(&Self::program_path(workspace_root))
-    }
-
     /// `$AGENT_ESCROW_SO`, else `target/deploy/agent_escrow.so` under `workspace_root`.
     pub fn program_path(workspace_root: &Path) -> PathBuf {
         std::env::var_os(PROGRAM_SO_ENV)

@@ -2,7 +2,9 @@
 //! (the devnet USDC mint 4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU is
 //! Circle's; it cannot be minted here).
 
-use agent_escrow_client::{pda::associated_token_address, transport::Transport, Keypair, Signer};
+use agent_escrow_client::{
+    accounts::mint_decimals, pda::associated_token_address, transport::Transport, Keypair, Signer,
+};
 use serde_json::json;
 
 use super::ensure_ata;
@@ -53,10 +55,8 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
                 .get_account(&mint)
                 .await?
                 .ok_or_else(|| CliError::Input(format!("MINT: no account at {mint}")))?;
-            let decimals = *account
-                .data
-                .get(44)
-                .ok_or_else(|| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
+            let decimals = mint_decimals(&account.data)
+                .map_err(|_| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
             let base_units = amount("AMOUNT", &value, decimals)?;
             let authority = ctx.signer(None, "keypair")?;
             let payer = ctx.fee_payer()?;
@@ -96,10 +96,8 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
                 .get_account(&mint)
                 .await?
                 .ok_or_else(|| CliError::Input(format!("MINT: no account at {mint}")))?;
-            let decimals = *account
-                .data
-                .get(44)
-                .ok_or_else(|| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
+            let decimals = mint_decimals(&account.data)
+                .map_err(|_| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
             // OWNER may be a token account itself, else it is the ATA's owner.
             let direct = ctx
                 .client

@@ -29,11 +29,8 @@ async fn mint_decimals(ctx: &Context, mint: &Pubkey) -> Result<u8, CliError> {
                 "--mint: no account at {mint}; create a test mint with `agent-escrow mint create`"
             ))
         })?;
-    account
-        .data
-        .get(44)
-        .copied()
-        .ok_or_else(|| CliError::Input(format!("--mint: {mint} is not a token mint")))
+    agent_escrow_client::accounts::mint_decimals(&account.data)
+        .map_err(|_| CliError::Input(format!("--mint: {mint} is not a token mint")))
 }
 
 fn opt_amount(field: &str, value: &Option<String>, decimals: u8) -> Result<Option<u64>, CliError> {
