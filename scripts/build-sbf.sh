@@ -19,6 +19,8 @@ fi
 TC=$("$REPO/scripts/sbf-toolchain.sh")
 CONFIG="$TC/cargo-config.toml"
 sed "s|@TOOLCHAIN_DIR@|$TC|g" sbf/config.toml.in > "$CONFIG.tmp"
+cmp -s sbf/sbpf-linker-opt.sh "$TC/sbpf-linker-opt.sh" 2>/dev/null \
+  || install -m 755 sbf/sbpf-linker-opt.sh "$TC/sbpf-linker-opt.sh"
 # Rewrite only on change so cargo's fingerprints stay warm.
 cmp -s "$CONFIG.tmp" "$CONFIG" 2>/dev/null && rm "$CONFIG.tmp" || mv "$CONFIG.tmp" "$CONFIG"
 

@@ -8,8 +8,9 @@ use anchor_lang::prelude::*;
 #[constant]
 pub const POLICY_SEED: &[u8] = b"policy";
 
-/// Seed prefix of a policy vault (SPL token account owned by the policy PDA):
-/// `["policy_vault", policy]`.
+/// Seed prefix of a policy vault (token account owned by the policy PDA):
+/// `["policy_vault", policy]`. The vault holds the whole budget: the free
+/// balance and the amounts locked by open escrows.
 #[constant]
 pub const POLICY_VAULT_SEED: &[u8] = b"policy_vault";
 
@@ -18,15 +19,15 @@ pub const POLICY_VAULT_SEED: &[u8] = b"policy_vault";
 #[constant]
 pub const ESCROW_SEED: &[u8] = b"escrow";
 
-/// Seed prefix of an escrow vault (token account owned by the escrow PDA):
-/// `["escrow_vault", escrow]`.
+/// Seed prefix of a provider allowlist entry: `["allow", policy, provider]`.
 #[constant]
-pub const ESCROW_VAULT_SEED: &[u8] = b"escrow_vault";
+pub const ALLOW_SEED: &[u8] = b"allow";
 
 /// Layout version written into every account this program creates (byte
-/// `version`); bump it when a layout changes so migrations can tell them apart.
+/// `version`). v2 (this layout) is a clean break from v1: see the README's
+/// "Migrations" section.
 #[constant]
-pub const ACCOUNT_VERSION: u8 = 1;
+pub const ACCOUNT_VERSION: u8 = 2;
 
 /// Seconds in one hourly spend bucket.
 #[constant]
@@ -49,20 +50,39 @@ pub const DAILY_BUCKETS: u32 = 31;
 #[constant]
 pub const MAX_DELAY_SECONDS: i64 = 30 * DAY_SECONDS;
 
-/// Farthest an escrow deadline may lie after its creation: 365 days, in seconds.
+/// Shortest timeout (dispute, review) or escrow duration a policy may set: 1 h.
+#[constant]
+pub const MIN_TIMEOUT_SECONDS: i64 = HOUR_SECONDS;
+
+/// Longest dispute or review timeout a policy may set: 90 days, in seconds.
+#[constant]
+pub const MAX_TIMEOUT_SECONDS: i64 = 90 * DAY_SECONDS;
+
+/// Farthest any escrow deadline may lie after its creation: 365 days.
 #[constant]
 pub const MAX_ESCROW_DURATION: i64 = 365 * DAY_SECONDS;
 
-/// Seed prefix of a provider allowlist entry: `["allow", policy, provider]`.
+/// Default `dispute_timeout`: a Disputed escrow the arbiter has not resolved
+/// after 14 days can be refunded to the policy vault by anyone.
 #[constant]
-pub const ALLOW_SEED: &[u8] = b"allow";
+pub const DEFAULT_DISPUTE_TIMEOUT: i64 = 14 * DAY_SECONDS;
 
-/// Seconds after reaching a terminal state before an escrow can be closed
-/// (24 h). A signed transaction is valid only while its blockhash is (about
-/// 150 slots, ~1-2 minutes), so a retried escrow_create can never land on
-/// the address of a closed escrow and revive it.
+/// Default `review_timeout`: a proven escrow that waits for the owner's
+/// approval (or for a dependency) can be refunded by anyone 14 days after
+/// its proof.
 #[constant]
-pub const CLOSE_DELAY_SECONDS: i64 = DAY_SECONDS;
+pub const DEFAULT_REVIEW_TIMEOUT: i64 = 14 * DAY_SECONDS;
+
+/// Default `max_escrow_duration`: deadlines at most 30 days after creation.
+#[constant]
+pub const DEFAULT_ESCROW_DURATION: i64 = 30 * DAY_SECONDS;
+
+/// Width of the escrow id window: an id is accepted once, and only if it
+/// is at least `next_escrow_id - ID_WINDOW` and below
+/// `next_escrow_id + ID_WINDOW`; so up to 256 creates can be in flight, in
+/// any order, and no id (hence no escrow address) is ever used twice.
+#[constant]
+pub const ID_WINDOW: u64 = 256;
 
 /// Denominator of basis points (100% = 10_000).
 #[constant]
@@ -70,3 +90,9 @@ pub const BPS_DENOMINATOR: u16 = 10_000;
 
 /// Domain prefix of the verifier attestation message (see `attestation`).
 pub const ATTESTATION_DOMAIN: &[u8; 24] = b"agent-escrow:attest:v1\0\0";
+
+/// SPL Token program id (`TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA`).
+pub const TOKEN_PROGRAM_ID: Pubkey = pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+
+/// Token-2022 program id (`TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb`).
+pub const TOKEN_2022_PROGRAM_ID: Pubkey = pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");

@@ -38,10 +38,10 @@ pub enum EscrowError {
     #[msg("Escrow would make the rolling 30 day spend exceed the policy's monthly_cap")]
     MonthlyCapExceeded,
     /// 6010
-    #[msg("Policy vault holds less than the escrow amount: deposit more first")]
+    #[msg("The policy's free balance (vault balance - locked) is less than the escrow amount: deposit more first")]
     InsufficientBudget,
     /// 6011
-    #[msg("Escrow deadline must be after now and at most 365 days away")]
+    #[msg("Escrow deadline must be after now and at most the policy's max_escrow_duration away (default 30 days)")]
     DeadlineOutOfRange,
     /// 6012
     #[msg("Provider must be a real key other than the agent, the owner and the policy")]
@@ -89,16 +89,16 @@ pub enum EscrowError {
     #[msg("Signer is neither the policy owner nor its agent")]
     Unauthorized,
     /// 6027
-    #[msg("Withdrawal exceeds the policy vault balance")]
+    #[msg("Withdrawal exceeds the free balance (vault balance - amounts locked by open escrows)")]
     InsufficientVaultBalance,
     /// 6028
     #[msg("provider_bps must be between 0 and 10,000")]
     InvalidBasisPoints,
     /// 6029
-    #[msg("Only the escrow's arbiter (the policy owner when none is named) can resolve")]
+    #[msg("Only the policy's arbiter (set by the owner) or the owner can resolve")]
     NotArbiter,
     /// 6030
-    #[msg("Escrow can be closed 86,400 seconds (24 h) after it reached a terminal state")]
+    #[msg("Unused since v2 (escrows close when they settle)")]
     CloseTooEarly,
     /// 6031
     #[msg("Account passed as rent payer is not the escrow's rent_payer")]
@@ -128,9 +128,36 @@ pub enum EscrowError {
     #[msg("Malformed ed25519 instruction: offsets must point inside that same instruction")]
     AttestationMalformed,
     /// 6040
-    #[msg("Mint has a Token-2022 extension this program refuses (permanent delegate, transfer hook, transfer fee, default-frozen, pausable, non-transferable, confidential transfer)")]
+    #[msg("Mint has a Token-2022 extension this program refuses (close authority, permanent delegate, transfer hook, transfer fee, default-frozen, pausable, non-transferable, confidential transfer)")]
     HostileMintExtension,
     /// 6041
     #[msg("The mint is not owned by the token program passed")]
     MintProgramMismatch,
+    /// 6042
+    #[msg("escrow_id is used already or outside [next_escrow_id - 256, next_escrow_id + 256): read the policy's next_escrow_id and use a fresh id")]
+    EscrowIdUnavailable,
+    /// 6043
+    #[msg("dispute_timeout and review_timeout must be 3,600..=7,776,000 s (1 h..90 days); max_escrow_duration 3,600..=31,536,000 s (1 h..365 days)")]
+    TimeoutOutOfRange,
+    /// 6044
+    #[msg("The arbiter must be a real key other than the agent")]
+    InvalidArbiter,
+    /// 6045
+    #[msg("Escrow cannot be refunded yet: it needs its deadline (Funded), review_timeout after the proof while it waits for approval or its dependency (ProofSubmitted), or dispute_timeout after the dispute (Disputed)")]
+    RefundNotDue,
+    /// 6046
+    #[msg("Other escrows still depend on this one: it closes when they settle")]
+    HasDependents,
+    /// 6047
+    #[msg("Token account is not a token account of the escrow's provider in the policy's mint")]
+    InvalidProviderTokenAccount,
+    /// 6048
+    #[msg("Unused: a wrong escrow address or bump fails the account creation itself")]
+    InvalidEscrowAddress,
+    /// 6049
+    #[msg("The mint is not an initialized SPL Token or Token-2022 mint")]
+    InvalidMint,
+    /// 6050
+    #[msg("Escrow has too many dependents (65,535)")]
+    TooManyDependents,
 }

@@ -1,7 +1,7 @@
 //! Events: the audit trail. Each is emitted with `emit!` (sol_log_data, a
 //! `Program data: <base64>` log line holding the 8-byte event discriminator
 //! and the Borsh-encoded fields). Amounts are base units, times unix seconds,
-//! and each event carries the state after the change.
+//! rent in lamports, and each event carries the state after the change.
 
 use anchor_lang::prelude::*;
 
@@ -16,6 +16,8 @@ pub struct PolicyCreated {
     pub agent: Pubkey,
     pub mint: Pubkey,
     pub vault: Pubkey,
+    /// Who resolves disputes (set by the owner; default: the owner).
+    pub arbiter: Pubkey,
     pub per_escrow_max: u64,
     pub daily_cap: u64,
     pub monthly_cap: u64,
@@ -23,6 +25,11 @@ pub struct PolicyCreated {
     pub delay_max: u64,
     pub delay_seconds: i64,
     pub expires_at: i64,
+    pub dispute_timeout: i64,
+    pub review_timeout: i64,
+    pub max_escrow_duration: i64,
+    pub require_allowlist: bool,
+    pub review_unlisted: bool,
 }
 
 /// Tokens were deposited into a policy vault.
@@ -36,7 +43,7 @@ pub struct Deposited {
     pub vault_balance: u64,
 }
 
-/// The agent locked `amount` in a new escrow.
+/// The agent locked `amount` of the policy's free balance in a new escrow.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscrowCreated {
@@ -52,8 +59,10 @@ pub struct EscrowCreated {
     pub spent_24h: u64,
     /// Net spend in the rolling 30 day window after this escrow.
     pub spent_30d: u64,
-    /// Policy vault balance after the transfer.
-    pub vault_balance: u64,
+    /// Free balance of the policy after the amount was locked.
+    pub free_balance: u64,
+    /// Base units locked by the policy's open escrows, this one included.
+    pub locked: u64,
     pub state: EscrowState,
 }
 
@@ -65,7 +74,6 @@ pub struct ProofSubmitted {
     pub escrow: Pubkey,
     pub provider: Pubkey,
     pub proof_hash: [u8; 32],
-    /// ProofSubmitted, or Released when the instant tier paid out at once.
     pub state: EscrowState,
 }
 
@@ -80,31 +88,42 @@ pub struct EscrowReleased {
     pub tier: ReleaseTier,
     /// Who triggered the release (provider, cranker or owner).
     pub released_by: Pubkey,
+    /// Base units still locked by the policy's open escrows.
+    pub locked: u64,
+    /// Lamports of rent returned to the rent payer (0 while other escrows
+    /// depend on this one and keep its account).
+    pub rent_returned: u64,
     pub state: EscrowState,
 }
 
-/// The escrowed amount went back to the policy vault after the deadline.
+/// The escrowed amount was unlocked back into the policy's free balance.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscrowRefunded {
     pub policy: Pubkey,
     pub escrow: Pubkey,
     pub amount: u64,
-    /// Policy vault balance after the refund.
-    pub vault_balance: u64,
+    /// Why: Funded (deadline passed), ProofSubmitted (review_timeout passed
+    /// waiting for approval or a dependency), Disputed (dispute_timeout passed).
+    pub from_state: EscrowState,
+    /// Free balance of the policy after the refund.
+    pub free_balance: u64,
     /// Net spend in the rolling 24 h window after the credit.
     pub spent_24h: u64,
     /// Net spend in the rolling 30 day window after the credit.
     pub spent_30d: u64,
+    pub rent_returned: u64,
     pub state: EscrowState,
 }
 
-/// The owner changed limits, tiers, expiry, allowlist mode or the agent key.
+/// The owner changed limits, tiers, timeouts, arbiter, expiry, allowlist
+/// modes or the agent key.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyUpdated {
     pub policy: Pubkey,
     pub agent: Pubkey,
+    pub arbiter: Pubkey,
     pub per_escrow_max: u64,
     pub daily_cap: u64,
     pub monthly_cap: u64,
@@ -112,7 +131,11 @@ pub struct PolicyUpdated {
     pub delay_max: u64,
     pub delay_seconds: i64,
     pub expires_at: i64,
+    pub dispute_timeout: i64,
+    pub review_timeout: i64,
+    pub max_escrow_duration: i64,
     pub require_allowlist: bool,
+    pub review_unlisted: bool,
 }
 
 /// The policy was paused (by the owner, or by the agent as a kill switch).
@@ -130,7 +153,7 @@ pub struct PolicyResumed {
     pub policy: Pubkey,
 }
 
-/// The owner withdrew unlocked funds from the policy vault.
+/// The owner withdrew free funds from the policy vault.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawn {
@@ -139,6 +162,8 @@ pub struct Withdrawn {
     pub amount: u64,
     /// Policy vault balance after the withdrawal.
     pub vault_balance: u64,
+    /// Free balance after the withdrawal.
+    pub free_balance: u64,
 }
 
 /// The owner added a provider to the allowlist.
@@ -170,7 +195,7 @@ pub struct EscrowDisputed {
     pub state: EscrowState,
 }
 
-/// The arbiter split a disputed escrow.
+/// The arbiter (or the owner) split a disputed escrow.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisputeResolved {
@@ -180,30 +205,34 @@ pub struct DisputeResolved {
     pub provider_bps: u16,
     /// Paid to the provider: floor(amount * provider_bps / 10_000).
     pub provider_amount: u64,
-    /// Returned to the policy vault: amount - provider_amount.
+    /// Unlocked back into the free balance: amount - provider_amount.
     pub refund_amount: u64,
+    pub rent_returned: u64,
     pub state: EscrowState,
 }
 
-/// Agent and provider cancelled an unproven escrow; funds back to the vault.
+/// Agent and provider cancelled an unproven escrow; its amount is free again.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscrowCancelled {
     pub policy: Pubkey,
     pub escrow: Pubkey,
     pub amount: u64,
-    pub vault_balance: u64,
+    /// Free balance of the policy after the cancel.
+    pub free_balance: u64,
+    pub rent_returned: u64,
     pub state: EscrowState,
 }
 
-/// A terminal escrow and its vault were closed; rent went back to its payer.
+/// A terminal escrow kept for its dependents was closed once they had all
+/// settled; rent went back to its payer.
 #[event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscrowClosed {
     pub policy: Pubkey,
     pub escrow: Pubkey,
     pub rent_payer: Pubkey,
-    /// Lamports returned (escrow account + escrow vault).
+    /// Lamports returned.
     pub lamports: u64,
     /// The terminal state the escrow was in.
     pub state: EscrowState,

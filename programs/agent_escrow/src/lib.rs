@@ -23,13 +23,40 @@ use anchor_lang::prelude::*;
 pub mod attestation;
 pub mod constants;
 pub mod error;
-mod escrow_funds;
+pub mod create;
+pub mod settle;
 pub mod events;
 pub mod instructions;
 pub mod state;
-mod transfer;
+pub mod transfer;
 
 use instructions::*;
+
+/// The `sol_log_compute_units_` syscall (profiling builds only).
+#[cfg(feature = "cu-trace")]
+pub fn log_compute_units() {
+    #[cfg(target_os = "solana")]
+    {
+        extern "C" {
+            fn sol_log_compute_units_();
+        }
+        // SAFETY: a syscall without arguments that only writes a log line.
+        unsafe { sol_log_compute_units_() }
+    }
+}
+
+/// Compute-unit trace points for profiling (feature `cu-trace`, never in a
+/// deployed build): logs the label and the remaining compute units.
+#[macro_export]
+macro_rules! cu_trace {
+    ($label:literal) => {
+        #[cfg(feature = "cu-trace")]
+        {
+            anchor_lang::prelude::msg!($label);
+            $crate::log_compute_units();
+        }
+    };
+}
 
 /// Re-exported so clients name the same instructions sysvar id.
 pub use solana_instructions_sysvar;
@@ -54,7 +81,8 @@ pub mod agent_escrow {
         instructions::policy_deposit::policy_deposit(ctx, amount)
     }
 
-    /// Agent locks budget in a new escrow, within the policy's limits.
+    /// Agent locks part of the policy's free balance in a new escrow, within
+    /// the policy's limits.
     pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Result<()> {
         instructions::escrow_create::escrow_create(ctx, args)
     }
@@ -77,7 +105,9 @@ pub mod agent_escrow {
         instructions::escrow_approve::escrow_approve(ctx)
     }
 
-    /// Anyone refunds an unproven escrow to the policy vault after its deadline.
+    /// Anyone unlocks an escrow whose time is up: Funded after its deadline,
+    /// ProofSubmitted waiting for approval or a dependency after
+    /// review_timeout, Disputed after dispute_timeout.
     pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
         instructions::escrow_refund::escrow_refund(ctx)
     }
@@ -97,7 +127,7 @@ pub mod agent_escrow {
         instructions::policy_resume::policy_resume(ctx)
     }
 
-    /// Owner withdraws `amount` base units of unlocked budget.
+    /// Owner withdraws `amount` base units of the free balance.
     pub fn policy_withdraw(ctx: Context<PolicyWithdraw>, amount: u64) -> Result<()> {
         instructions::policy_withdraw::policy_withdraw(ctx, amount)
     }
@@ -122,17 +152,19 @@ pub mod agent_escrow {
         instructions::escrow_dispute::escrow_dispute(ctx)
     }
 
-    /// Arbiter splits a disputed escrow: `provider_bps` to the provider, the rest to the vault.
+    /// The policy's arbiter (or its owner) splits a disputed escrow:
+    /// `provider_bps` to the provider, the rest back to the free balance.
     pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<()> {
         instructions::escrow_resolve::escrow_resolve(ctx, provider_bps)
     }
 
-    /// Agent and provider cancel an unproven escrow; funds back to the vault.
+    /// Agent and provider cancel an unproven escrow; its amount is free again.
     pub fn escrow_cancel(ctx: Context<EscrowCancel>) -> Result<()> {
         instructions::escrow_cancel::escrow_cancel(ctx)
     }
 
-    /// Anyone closes a terminal escrow 24 h after settlement; rent to its payer.
+    /// Anyone closes a settled escrow that was kept for its dependents, once
+    /// none is left; rent to its payer. (Others close when they settle.)
     pub fn escrow_close(ctx: Context<EscrowClose>) -> Result<()> {
         instructions::escrow_close::escrow_close(ctx)
     }

@@ -1,49 +1,53 @@
 //! `escrow_approve`: the owner releases an approval-tier escrow after proof.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     error::EscrowError,
-    escrow_funds::{dependency_released, tier_from_u8, Payout},
+    settle::{
+        check_escrow_accounts,check_token_program, dependency, dependency_released, escrow_keys, tier_from_u8, Payout},
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
 /// Accounts, in order:
 /// 0. `[signer]` owner.
 /// 1. `[writable]` policy.
-/// 2. `[writable]` escrow.
-/// 3. `[writable]` escrow vault.
-/// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint)
-/// 5. `[]` mint.
-/// 6. `[]` token program.
-/// 7. `[]` depends_on escrow (optional: pass the program id for none).
+/// 2. `[writable]` policy vault.
+/// 3. `[writable]` escrow.
+/// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint).
+/// 5. `[writable]` rent payer (escrow.rent_payer).
+/// 6. `[]` mint.
+/// 7. `[]` token program.
+/// 8. `[writable]` depends_on escrow (optional: pass the program id for none).
 #[derive(Accounts)]
 pub struct EscrowApprove<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, has_one = owner, has_one = mint)]
+    #[account(mut, has_one = owner)]
     pub policy: AccountLoader<'info, Policy>,
 
-    #[account(mut, has_one = policy, has_one = vault)]
+    /// CHECK: the policy's vault (`check_escrow_accounts`).
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
+
+    #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// Escrow vault; checked by `has_one = vault` on the escrow.
+    /// CHECK: checked by `Payout::check`.
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    pub provider_token: UncheckedAccount<'info>,
 
-    #[account(
-        mut,
-        token::mint = mint,
-        token::token_program = token_program,
-        constraint = provider_token.owner == escrow.load()?.provider @ EscrowError::InvalidProvider,
-    )]
-    pub provider_token: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the escrow's rent payer (`check_escrow_accounts`).
+    #[account(mut)]
+    pub rent_payer: UncheckedAccount<'info>,
 
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: the policy's mint (`check_escrow_accounts`).
+    pub mint: UncheckedAccount<'info>,
 
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint (`check_token_program`).
+    pub token_program: UncheckedAccount<'info>,
 
+    #[account(mut)]
     pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
@@ -51,6 +55,16 @@ pub struct EscrowApprove<'info> {
 /// (if any) is Released.
 pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
     let accounts = &ctx.accounts;
+    check_escrow_accounts(
+        &accounts.policy,
+        &accounts.vault,
+        Some(&accounts.mint),
+        &accounts.escrow,
+        &accounts.rent_payer,
+    )?;
+    check_token_program(&accounts.token_program, &accounts.mint)?;
+    let (_, depends_on) = escrow_keys(&accounts.escrow)?;
+    let upstream = dependency(depends_on, accounts.depends_on.as_ref())?;
     {
         let escrow = accounts.escrow.load()?;
         require!(
@@ -61,18 +75,20 @@ pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
             tier_from_u8(escrow.tier)? == ReleaseTier::Approval,
             EscrowError::NotApprovalTier
         );
-        require!(
-            dependency_released(&escrow, accounts.depends_on.as_ref())?,
-            EscrowError::DependencyNotReleased
-        );
     }
-    Payout {
+    require!(
+        dependency_released(upstream)?,
+        EscrowError::DependencyNotReleased
+    );
+    let payout = Payout {
         policy: &accounts.policy,
-        escrow: &accounts.escrow,
         vault: &accounts.vault,
-        destination: &accounts.provider_token,
+        escrow: &accounts.escrow,
+        provider_token: &accounts.provider_token,
+        rent_payer: &accounts.rent_payer,
         mint: &accounts.mint,
         token_program: &accounts.token_program,
-    }
-    .release(accounts.owner.key(), Clock::get()?.unix_timestamp)
+        upstream,
+    };
+    payout.release(accounts.owner.key(), Clock::get()?.unix_timestamp)
 }

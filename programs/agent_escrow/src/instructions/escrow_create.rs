@@ -1,97 +1,89 @@
-//! `escrow_create`: the agent locks part of the policy's budget for a task.
+//! `escrow_create`: the agent locks part of the policy's free balance for
+//! a task. No tokens move: the amount stays in the policy vault, counted
+//! in `policy.locked` until the escrow settles.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::{
-        ACCOUNT_VERSION, ESCROW_SEED, ESCROW_VAULT_SEED, MAX_ESCROW_DURATION, POLICY_SEED,
-    },
+    constants::{ACCOUNT_VERSION, ESCROW_SEED},
+    create::create_pda_account,
     error::EscrowError,
     events::EscrowCreated,
-    state::{AllowEntry, Escrow, EscrowState, Policy},
-    transfer::transfer_checked,
+    state::{
+        AllowEntry, Escrow, EscrowState, Policy, ReleaseTier, FLAG_DEPENDS_ON, FLAG_VERIFIER,
+    },
+    transfer::vault_amount,
 };
 
 /// Arguments of `escrow_create`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct EscrowCreateArgs {
-    /// Client-chosen id (seeds `["escrow", policy, escrow_id LE]`): a retried
-    /// create hits the existing account instead of making a duplicate.
+    /// Id in the seeds `["escrow", policy, escrow_id LE]`: unused, and in
+    /// `[next_escrow_id - 256, next_escrow_id + 256)` (see
+    /// `Policy::claim_escrow_id`). A retried create of the same id can land
+    /// at most once; an id is never used twice.
     pub escrow_id: u64,
-    /// Who is paid on release.
+    /// Bump of the escrow PDA. The runtime checks that the seeds with this
+    /// bump derive the escrow address when the PDA signs its creation, so
+    /// the program does no bump search (no compute-unit variance). It does
+    /// not insist on the canonical bump: a caller passing another valid
+    /// bump creates the escrow at that other address of the same seeds, but
+    /// the id is still used once, so there is never a second escrow for it.
+    /// Clients pass the canonical bump (`find_program_address`).
+    pub bump: u8,
+    /// Who is paid on release: not the default key, the agent, the owner,
+    /// the policy or its vault.
     pub provider: Pubkey,
-    /// Base units to lock; 1..=per_escrow_max.
+    /// Base units to lock; 1..=per_escrow_max and <= the free balance.
     pub amount: u64,
-    /// sha256 of the task specification (not all zeros).
+    /// sha256 of the task specification (not all zeros); kept in the event.
     pub task_hash: [u8; 32],
-    /// Unix seconds; now < deadline <= now + 365 days.
+    /// Unix seconds; now < deadline <= now + policy.max_escrow_duration.
     pub deadline: i64,
     /// Key whose ed25519 attestation escrow_submit_proof will require.
     pub verifier: Option<Pubkey>,
-    /// Key that resolves disputes (default: the policy owner).
-    pub arbiter: Option<Pubkey>,
-    /// An escrow of the same policy that must be Released before this one;
+    /// An open escrow of the same policy (or a Released one still kept for
+    /// its dependents) that must be Released before this one can be paid;
     /// pass it as the `depends_on` account.
     pub depends_on: Option<Pubkey>,
 }
 
 /// Accounts, in order:
 /// 0. `[signer]` agent.
-/// 1. `[signer, writable]` payer (rent for the escrow and its vault; recorded as `rent_payer`)
+/// 1. `[signer, writable]` payer (rent for the escrow; recorded as
+///    `rent_payer`, which gets it back when the escrow settles).
 /// 2. `[writable]` policy.
-/// 3. `[writable]` policy vault.
-/// 4. `[writable]` escrow PDA (created)
-/// 5. `[writable]` escrow vault PDA (created)
-/// 6. `[]` mint.
-/// 7. `[]` token program.
-/// 8. `[]` system program.
-/// 9. `[]` allowlist entry `["allow", policy, provider]` (optional: pass the
-///    program id for none; required when the policy requires the allowlist).
-/// 10. `[]` depends_on escrow (optional: required when `args.depends_on` is set).
+/// 3. `[]` policy vault (its balance bounds the free balance).
+/// 4. `[writable]` escrow PDA (created).
+/// 5. `[]` system program.
+/// 6. `[]` allowlist entry `["allow", policy, provider]` (optional: pass the
+///    program id for none; required when the policy requires the allowlist,
+///    and without it `review_unlisted` policies give the approval tier).
+/// 7. `[writable]` depends_on escrow (optional: required when
+///    `args.depends_on` is set; gains a dependent).
 #[derive(Accounts)]
-#[instruction(args: EscrowCreateArgs)]
 pub struct EscrowCreate<'info> {
     pub agent: Signer<'info>,
 
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    #[account(mut, has_one = agent, has_one = vault, has_one = mint)]
+    #[account(mut, has_one = agent, has_one = vault @ EscrowError::VaultMismatch)]
     pub policy: AccountLoader<'info, Policy>,
 
-    /// Policy vault; checked by `has_one = vault` on the policy.
+    /// CHECK: the policy's vault (`has_one = vault`); only its balance is read.
+    pub vault: UncheckedAccount<'info>,
+
+    /// CHECK: created here at the PDA `["escrow", policy, escrow_id LE, bump]`
+    /// (the runtime checks the seeds when the PDA signs its creation).
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
-
-    #[account(
-        init,
-        payer = payer,
-        space = Escrow::LEN,
-        seeds = [ESCROW_SEED, policy.key().as_ref(), &args.escrow_id.to_le_bytes()],
-        bump,
-    )]
-    pub escrow: AccountLoader<'info, Escrow>,
-
-    #[account(
-        init,
-        payer = payer,
-        seeds = [ESCROW_VAULT_SEED, escrow.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = escrow,
-        token::token_program = token_program,
-    )]
-    pub escrow_vault: InterfaceAccount<'info, TokenAccount>,
-
-    pub mint: InterfaceAccount<'info, Mint>,
-
-    pub token_program: Interface<'info, TokenInterface>,
+    pub escrow: UncheckedAccount<'info>,
 
     pub system_program: Program<'info, System>,
 
     pub allow_entry: Option<Account<'info, AllowEntry>>,
 
+    #[account(mut)]
     pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
@@ -118,32 +110,32 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         return err!(EscrowError::PerEscrowCapExceeded);
     }
     let latest_deadline = now
-        .checked_add(MAX_ESCROW_DURATION)
+        .checked_add(policy.max_escrow_duration)
         .ok_or(EscrowError::ArithmeticOverflow)?;
     if args.deadline <= now || args.deadline > latest_deadline {
         msg!(
-            "deadline {} not in ({}, {}]",
+            "deadline {} not in ({}, {}] (max_escrow_duration {})",
             args.deadline,
             now,
-            latest_deadline
+            latest_deadline,
+            policy.max_escrow_duration
         );
         return err!(EscrowError::DeadlineOutOfRange);
     }
     let bad_provider = args.provider == Pubkey::default()
         || args.provider == policy.agent
         || args.provider == policy.owner
-        || args.provider == policy_key;
+        || args.provider == policy_key
+        || args.provider == policy.vault;
     require!(!bad_provider, EscrowError::InvalidProvider);
     require!(args.task_hash != [0u8; 32], EscrowError::ZeroHash);
-    if policy.require_allowlist != 0 {
-        let allowed = accounts
-            .allow_entry
-            .as_ref()
-            .is_some_and(|entry| entry.policy == policy_key && entry.provider == args.provider);
-        if !allowed {
-            msg!("provider {} has no allowlist entry", args.provider);
-            return err!(EscrowError::ProviderNotAllowed);
-        }
+    let listed = accounts
+        .allow_entry
+        .as_ref()
+        .is_some_and(|entry| entry.policy == policy_key && entry.provider == args.provider);
+    if policy.require_allowlist != 0 && !listed {
+        msg!("provider {} has no allowlist entry", args.provider);
+        return err!(EscrowError::ProviderNotAllowed);
     }
     if let Some(upstream_key) = args.depends_on {
         let upstream = accounts
@@ -151,8 +143,8 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
             .as_ref()
             .ok_or(EscrowError::InvalidDependency)?;
         require_keys_eq!(upstream.key(), upstream_key, EscrowError::InvalidDependency);
-        let upstream = upstream.load()?;
-        let open = matches!(
+        let mut upstream = upstream.load_mut()?;
+        let usable = matches!(
             upstream.state()?,
             EscrowState::Funded
                 | EscrowState::ProofSubmitted
@@ -160,26 +152,37 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
                 | EscrowState::Released
         );
         require!(
-            upstream.policy == policy_key && open,
+            upstream.policy == policy_key && usable,
             EscrowError::InvalidDependency
         );
+        upstream.dependents = upstream
+            .dependents
+            .checked_add(1)
+            .ok_or(EscrowError::TooManyDependents)?;
     }
-    if accounts.vault.amount < args.amount {
+    let balance = vault_amount(&accounts.vault)?;
+    let free = policy.free(balance)?;
+    if free < args.amount {
         msg!(
-            "vault balance {} < amount {}",
-            accounts.vault.amount,
+            "free balance {} (vault {} - locked {}) < amount {}",
+            free,
+            balance,
+            policy.locked,
             args.amount
         );
         return err!(EscrowError::InsufficientBudget);
     }
-
-    let vault_balance = accounts
-        .vault
-        .amount
-        .checked_sub(args.amount)
-        .ok_or(EscrowError::InsufficientBudget)?;
+    policy.claim_escrow_id(args.escrow_id)?;
     let (spent_24h, spent_30d) = policy.charge(now, args.amount)?;
-    let tier = policy.tier_for(args.amount);
+    let tier = if policy.review_unlisted != 0 && !listed {
+        ReleaseTier::Approval
+    } else {
+        policy.tier_for(args.amount)
+    };
+    policy.locked = policy
+        .locked
+        .checked_add(args.amount)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
     policy.total_escrowed = policy
         .total_escrowed
         .checked_add(args.amount)
@@ -188,49 +191,55 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         .escrows_created
         .checked_add(1)
         .ok_or(EscrowError::ArithmeticOverflow)?;
-    let release_delay = policy.delay_seconds;
-    let decimals = policy.decimals;
-    let (owner, seed_agent, mint, bump) =
-        (policy.owner, policy.seed_agent, policy.mint, policy.bump);
-    // The CPI borrows the policy account (its authority); release ours first.
+    let locked = policy.locked;
     drop(policy);
+
+    let id = args.escrow_id.to_le_bytes();
     let seeds: &[&[u8]] = &[
-        POLICY_SEED,
-        owner.as_ref(),
-        seed_agent.as_ref(),
-        mint.as_ref(),
-        core::slice::from_ref(&bump),
+        ESCROW_SEED,
+        policy_key.as_ref(),
+        &id,
+        core::slice::from_ref(&args.bump),
     ];
-    transfer_checked(
-        &accounts.token_program.to_account_info(),
-        &accounts.vault.to_account_info(),
-        &accounts.mint.to_account_info(),
-        &accounts.escrow_vault.to_account_info(),
-        &accounts.policy.to_account_info(),
-        &[seeds],
-        args.amount,
-        decimals,
+    let space = Escrow::space(args.verifier.is_some(), args.depends_on.is_some());
+    create_pda_account(
+        &accounts.payer,
+        &accounts.escrow,
+        &accounts.system_program,
+        space,
+        &crate::ID,
+        seeds,
     )?;
 
-    let mut escrow = accounts.escrow.load_init()?;
-    escrow.policy = policy_key;
-    escrow.provider = args.provider;
-    escrow.vault = accounts.escrow_vault.key();
-    escrow.rent_payer = accounts.payer.key();
-    escrow.task_hash = args.task_hash;
-    escrow.escrow_id = args.escrow_id;
-    escrow.amount = args.amount;
-    escrow.created_at = now;
-    escrow.deadline = args.deadline;
-    escrow.release_delay = release_delay;
-    escrow.verifier = args.verifier.unwrap_or_default();
-    escrow.arbiter = args.arbiter.unwrap_or_default();
-    escrow.depends_on = args.depends_on.unwrap_or_default();
-    escrow.version = ACCOUNT_VERSION;
-    escrow.bump = ctx.bumps.escrow;
-    escrow.vault_bump = ctx.bumps.escrow_vault;
-    escrow.state = EscrowState::Funded as u8;
-    escrow.tier = tier as u8;
+    {
+        let info = accounts.escrow.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        let (disc, rest) = data.split_at_mut(8);
+        disc.copy_from_slice(Escrow::DISCRIMINATOR);
+        let (fixed, tail) = rest.split_at_mut(core::mem::size_of::<Escrow>());
+        let escrow: &mut Escrow = bytemuck::from_bytes_mut(fixed);
+        escrow.policy = policy_key;
+        escrow.provider = args.provider;
+        escrow.rent_payer = accounts.payer.key();
+        escrow.task_tag.copy_from_slice(args.task_hash.get(..8).ok_or(EscrowError::ZeroHash)?);
+        escrow.amount = args.amount;
+        escrow.created_at = now;
+        escrow.deadline = args.deadline;
+        escrow.version = ACCOUNT_VERSION;
+        escrow.state = EscrowState::Funded as u8;
+        escrow.tier = tier as u8;
+        let mut at = 0usize;
+        for (flag, key) in [(FLAG_VERIFIER, args.verifier), (FLAG_DEPENDS_ON, args.depends_on)] {
+            if let Some(key) = key {
+                escrow.flags |= flag;
+                let end = at.checked_add(32).ok_or(EscrowError::ArithmeticOverflow)?;
+                tail.get_mut(at..end)
+                    .ok_or(EscrowError::ArithmeticOverflow)?
+                    .copy_from_slice(key.as_ref());
+                at = end;
+            }
+        }
+    }
 
     emit!(EscrowCreated {
         policy: policy_key,
@@ -243,7 +252,10 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         task_hash: args.task_hash,
         spent_24h,
         spent_30d,
-        vault_balance,
+        free_balance: free
+            .checked_sub(args.amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?,
+        locked,
         state: EscrowState::Funded,
     });
     Ok(())

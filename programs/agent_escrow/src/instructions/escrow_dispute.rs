@@ -40,6 +40,7 @@ pub fn escrow_dispute(ctx: Context<EscrowDispute>) -> Result<()> {
         EscrowError::InvalidEscrowState
     );
     escrow.state = EscrowState::Disputed as u8;
+    escrow.state_at = Clock::get()?.unix_timestamp;
     emit!(EscrowDisputed {
         policy: escrow.policy,
         escrow: ctx.accounts.escrow.key(),

@@ -3,58 +3,73 @@
 //! whose dependency was not yet Released at proof time.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     error::EscrowError,
-    escrow_funds::{dependency_released, tier_from_u8, Payout},
+    settle::{
+        check_escrow_accounts,check_token_program, dependency, dependency_released, escrow_keys, tier_from_u8, Payout},
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
 /// Accounts, in order:
 /// 0. `[signer]` cranker (anyone).
 /// 1. `[writable]` policy.
-/// 2. `[writable]` escrow.
-/// 3. `[writable]` escrow vault.
+/// 2. `[writable]` policy vault.
+/// 3. `[writable]` escrow.
 /// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint).
-/// 5. `[]` mint.
-/// 6. `[]` token program.
-/// 7. `[]` depends_on escrow (optional: pass the program id for none).
+/// 5. `[writable]` rent payer (escrow.rent_payer).
+/// 6. `[]` mint.
+/// 7. `[]` token program.
+/// 8. `[writable]` depends_on escrow (optional: pass the program id for none).
 #[derive(Accounts)]
 pub struct EscrowRelease<'info> {
     pub cranker: Signer<'info>,
 
-    #[account(mut, has_one = mint)]
+    #[account(mut)]
     pub policy: AccountLoader<'info, Policy>,
 
-    #[account(mut, has_one = policy, has_one = vault)]
+    /// CHECK: the policy's vault (`check_escrow_accounts`).
+    #[account(mut)]
+    pub vault: UncheckedAccount<'info>,
+
+    #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// Escrow vault; checked by `has_one = vault` on the escrow.
+    /// CHECK: checked by `Payout::check`.
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    pub provider_token: UncheckedAccount<'info>,
 
-    #[account(
-        mut,
-        token::mint = mint,
-        token::token_program = token_program,
-        constraint = provider_token.owner == escrow.load()?.provider @ EscrowError::InvalidProvider,
-    )]
-    pub provider_token: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the escrow's rent payer (`check_escrow_accounts`).
+    #[account(mut)]
+    pub rent_payer: UncheckedAccount<'info>,
 
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: the policy's mint (`check_escrow_accounts`).
+    pub mint: UncheckedAccount<'info>,
 
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint (`check_token_program`).
+    pub token_program: UncheckedAccount<'info>,
 
+    #[account(mut)]
     pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
 /// Releases when state = ProofSubmitted, the dependency (if any) is
-/// Released, and: tier = Delay with now >= proof_submitted_at + release_delay
-/// (seconds), or tier = Instant. Approval tier: `NotDelayTier`.
+/// Released, and: tier = Delay with now >= proof time + delay (seconds),
+/// or tier = Instant. Approval tier: `NotDelayTier`.
 pub fn escrow_release(ctx: Context<EscrowRelease>) -> Result<()> {
+    crate::cu_trace!("release: handler start");
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
+    check_escrow_accounts(
+        &accounts.policy,
+        &accounts.vault,
+        Some(&accounts.mint),
+        &accounts.escrow,
+        &accounts.rent_payer,
+    )?;
+    check_token_program(&accounts.token_program, &accounts.mint)?;
+    let (_, depends_on) = escrow_keys(&accounts.escrow)?;
+    let upstream = dependency(depends_on, accounts.depends_on.as_ref())?;
     {
         let escrow = accounts.escrow.load()?;
         require!(
@@ -65,9 +80,10 @@ pub fn escrow_release(ctx: Context<EscrowRelease>) -> Result<()> {
             ReleaseTier::Approval => return err!(EscrowError::NotDelayTier),
             ReleaseTier::Instant => {}
             ReleaseTier::Delay => {
+                let delay = accounts.policy.load()?.delay_seconds;
                 let releasable_at = escrow
-                    .proof_submitted_at
-                    .checked_add(escrow.release_delay)
+                    .state_at
+                    .checked_add(delay)
                     .ok_or(EscrowError::ArithmeticOverflow)?;
                 if now < releasable_at {
                     msg!("now {} < releasable_at {}", now, releasable_at);
@@ -75,18 +91,21 @@ pub fn escrow_release(ctx: Context<EscrowRelease>) -> Result<()> {
                 }
             }
         }
-        require!(
-            dependency_released(&escrow, accounts.depends_on.as_ref())?,
-            EscrowError::DependencyNotReleased
-        );
     }
-    Payout {
+    require!(
+        dependency_released(upstream)?,
+        EscrowError::DependencyNotReleased
+    );
+    crate::cu_trace!("release: checks done");
+    let payout = Payout {
         policy: &accounts.policy,
-        escrow: &accounts.escrow,
         vault: &accounts.vault,
-        destination: &accounts.provider_token,
+        escrow: &accounts.escrow,
+        provider_token: &accounts.provider_token,
+        rent_payer: &accounts.rent_payer,
         mint: &accounts.mint,
         token_program: &accounts.token_program,
-    }
-    .release(accounts.cranker.key(), now)
+        upstream,
+    };
+    payout.release(accounts.cranker.key(), now)
 }

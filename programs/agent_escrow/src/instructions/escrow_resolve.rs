@@ -1,59 +1,67 @@
-//! `escrow_resolve`: the arbiter splits a disputed escrow between the
-//! provider and the policy vault, in basis points, losing nothing to rounding.
+//! `escrow_resolve`: the policy's arbiter (set by the owner, never the
+//! agent) or the owner splits a disputed escrow between the provider and
+//! the policy, in basis points, losing nothing to rounding.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     constants::BPS_DENOMINATOR,
     error::EscrowError,
-    escrow_funds::{return_to_vault, transfer_from_escrow},
     events::DisputeResolved,
+    settle::{
+        check_escrow_accounts,
+        check_token_program, dependency, dependency_released, escrow_keys, finish, pay_from_vault,
+        Payout,
+    },
     state::{Escrow, EscrowState, Policy},
 };
 
 /// Accounts, in order:
-/// 0. `[signer]` arbiter (the escrow's arbiter, or the policy owner if none).
+/// 0. `[signer]` arbiter (policy.arbiter, or the policy owner).
 /// 1. `[writable]` policy.
 /// 2. `[writable]` policy vault.
 /// 3. `[writable]` escrow.
-/// 4. `[writable]` escrow vault.
-/// 5. `[writable]` provider token account (owner = escrow.provider, mint = policy mint).
+/// 4. `[writable]` provider token account (owner = escrow.provider, mint = policy mint).
+/// 5. `[writable]` rent payer (escrow.rent_payer).
 /// 6. `[]` mint.
 /// 7. `[]` token program.
+/// 8. `[writable]` depends_on escrow (optional: pass the program id for none).
 #[derive(Accounts)]
 pub struct EscrowResolve<'info> {
     pub arbiter: Signer<'info>,
 
-    #[account(mut, has_one = vault, has_one = mint)]
+    #[account(mut)]
     pub policy: AccountLoader<'info, Policy>,
 
-    /// Policy vault; checked by `has_one = vault` on the policy.
+    /// CHECK: the policy's vault (`check_escrow_accounts`).
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    pub vault: UncheckedAccount<'info>,
 
-    #[account(mut, has_one = policy, constraint = escrow.load()?.vault == escrow_vault.key() @ EscrowError::VaultMismatch)]
+    #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
+    /// CHECK: checked by `Payout::check`.
     #[account(mut)]
-    pub escrow_vault: InterfaceAccount<'info, TokenAccount>,
+    pub provider_token: UncheckedAccount<'info>,
 
-    #[account(
-        mut,
-        token::mint = mint,
-        token::token_program = token_program,
-        constraint = provider_token.owner == escrow.load()?.provider @ EscrowError::InvalidProvider,
-    )]
-    pub provider_token: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the escrow's rent payer (`check_escrow_accounts`).
+    #[account(mut)]
+    pub rent_payer: UncheckedAccount<'info>,
 
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: the policy's mint (`check_escrow_accounts`).
+    pub mint: UncheckedAccount<'info>,
 
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint (`check_token_program`).
+    pub token_program: UncheckedAccount<'info>,
+
+    #[account(mut)]
+    pub depends_on: Option<AccountLoader<'info, Escrow>>,
 }
 
 /// Splits `amount`: the provider gets floor(amount * provider_bps / 10_000),
-/// the policy vault the rest (credited back to the spend buckets).
-/// `provider_bps` is 0..=10_000.
+/// the policy's free balance the rest (credited back to the spend buckets).
+/// `provider_bps` is 0..=10_000; a share above 0 needs the dependency (if
+/// any) Released, like every other payment to the provider.
 pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<()> {
     require!(
         provider_bps <= BPS_DENOMINATOR,
@@ -61,53 +69,73 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
     );
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
+    check_escrow_accounts(
+        &accounts.policy,
+        &accounts.vault,
+        Some(&accounts.mint),
+        &accounts.escrow,
+        &accounts.rent_payer,
+    )?;
+    check_token_program(&accounts.token_program, &accounts.mint)?;
+    {
+        let policy = accounts.policy.load()?;
+        let by = accounts.arbiter.key();
+        if by != policy.arbiter && by != policy.owner {
+            msg!("signer {} is not the arbiter {} or the owner", by, policy.arbiter);
+            return err!(EscrowError::NotArbiter);
+        }
+    }
+    let (_, depends_on) = escrow_keys(&accounts.escrow)?;
+    let upstream = dependency(depends_on, accounts.depends_on.as_ref())?;
+    if provider_bps > 0 && !dependency_released(upstream)? {
+        return err!(EscrowError::DependencyNotReleased);
+    }
     let (policy_key, amount, created_at) = {
         let mut escrow = accounts.escrow.load_mut()?;
         require!(
             escrow.state()? == EscrowState::Disputed,
             EscrowError::InvalidEscrowState
         );
-        let arbiter = match escrow.arbiter() {
-            Some(arbiter) => arbiter,
-            None => accounts.policy.load()?.owner,
-        };
-        require_keys_eq!(accounts.arbiter.key(), arbiter, EscrowError::NotArbiter);
         escrow.state = EscrowState::Resolved as u8;
-        escrow.settled_at = now;
-        escrow.provider_bps = provider_bps;
         (escrow.policy, escrow.amount, escrow.created_at)
     };
     let provider_amount = split(amount, provider_bps)?;
     let refund_amount = amount
         .checked_sub(provider_amount)
         .ok_or(EscrowError::ArithmeticOverflow)?;
+    if provider_amount > 0 {
+        Payout {
+            policy: &accounts.policy,
+            vault: &accounts.vault,
+            escrow: &accounts.escrow,
+            provider_token: &accounts.provider_token,
+            rent_payer: &accounts.rent_payer,
+            mint: &accounts.mint,
+            token_program: &accounts.token_program,
+            upstream,
+        }
+        .check()?;
+    }
     {
         let mut policy = accounts.policy.load_mut()?;
+        policy.unlock(provider_amount)?;
         policy.total_released = policy
             .total_released
             .checked_add(provider_amount)
             .ok_or(EscrowError::ArithmeticOverflow)?;
+        if refund_amount > 0 {
+            policy.unlock_refund(created_at, refund_amount, now)?;
+        }
     }
-    transfer_from_escrow(
-        &accounts.escrow,
-        &accounts.escrow_vault,
+    pay_from_vault(
+        &accounts.policy,
+        &accounts.vault,
         &accounts.mint,
-        &accounts.provider_token.to_account_info(),
+        &accounts.provider_token,
         &accounts.token_program,
         provider_amount,
     )?;
-    // The rest goes back to the vault (a no-op when it is 0).
-    return_to_vault(
-        &accounts.policy,
-        &accounts.escrow,
-        &accounts.escrow_vault,
-        &accounts.vault,
-        &accounts.mint,
-        &accounts.token_program,
-        created_at,
-        refund_amount,
-        now,
-    )?;
+    let rent_returned = finish(&accounts.escrow, &accounts.rent_payer, upstream, now)?;
     emit!(DisputeResolved {
         policy: policy_key,
         escrow: accounts.escrow.key(),
@@ -115,6 +143,7 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
         provider_bps,
         provider_amount,
         refund_amount,
+        rent_returned,
         state: EscrowState::Resolved,
     });
     Ok(())

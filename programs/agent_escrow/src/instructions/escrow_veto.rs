@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::{
     error::EscrowError,
-    escrow_funds::tier_from_u8,
+    settle::tier_from_u8,
     events::EscrowDisputed,
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
@@ -38,6 +38,7 @@ pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
         EscrowError::NotDelayTier
     );
     escrow.state = EscrowState::Disputed as u8;
+    escrow.state_at = Clock::get()?.unix_timestamp;
     emit!(EscrowDisputed {
         policy: escrow.policy,
         escrow: ctx.accounts.escrow.key(),

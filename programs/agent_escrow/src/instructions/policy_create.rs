@@ -1,13 +1,18 @@
 //! `policy_create`: the owner gives an agent a mandate over one mint.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::{ACCOUNT_VERSION, POLICY_SEED, POLICY_VAULT_SEED},
+    constants::{
+        ACCOUNT_VERSION, DEFAULT_DISPUTE_TIMEOUT, DEFAULT_ESCROW_DURATION, DEFAULT_REVIEW_TIMEOUT,
+        POLICY_SEED, POLICY_VAULT_SEED,
+    },
+    create::create_pda_account,
     error::EscrowError,
     events::PolicyCreated,
+    settle::check_token_program,
     state::Policy,
+    transfer::{initialize_account3, screen_mint, TOKEN_ACCOUNT_LEN},
 };
 
 /// Arguments of `policy_create`. Amounts in base units, times in unix seconds.
@@ -31,14 +36,27 @@ pub struct PolicyCreateArgs {
     pub expires_at: i64,
     /// Escrows may pay only providers with an allowlist entry.
     pub require_allowlist: bool,
+    /// Escrows to providers without an allowlist entry take the approval tier.
+    pub review_unlisted: bool,
+    /// Who resolves disputes; `None` = the owner. Never the agent.
+    pub arbiter: Option<Pubkey>,
+    /// Seconds a dispute waits for the arbiter before anyone may refund it;
+    /// `None` = 14 days. 3,600..=7,776,000.
+    pub dispute_timeout: Option<i64>,
+    /// Seconds a proven escrow waits for approval or its dependency before
+    /// anyone may refund it; `None` = 14 days. 3,600..=7,776,000.
+    pub review_timeout: Option<i64>,
+    /// Longest escrow deadline, seconds after creation; `None` = 30 days.
+    /// 3,600..=31,536,000.
+    pub max_escrow_duration: Option<i64>,
 }
 
 /// Accounts, in order:
 /// 0. `[signer, writable]` owner (pays rent)
 /// 1. `[writable]` policy PDA (created)
-/// 2. `[]` mint.
-/// 3. `[writable]` policy vault PDA (created)
-/// 4. `[]` token program (SPL Token or Token-2022, the mint's owner)
+/// 2. `[]` mint (SPL Token, or Token-2022 without a refused extension)
+/// 3. `[writable]` policy vault PDA `["policy_vault", policy]` (created)
+/// 4. `[]` token program (the mint's owner)
 /// 5. `[]` system program.
 #[derive(Accounts)]
 #[instruction(args: PolicyCreateArgs)]
@@ -46,54 +64,94 @@ pub struct PolicyCreate<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
 
+    /// CHECK: the PDA (checked by `seeds`), created here.
     #[account(
-        init,
-        payer = owner,
-        space = Policy::LEN,
+        mut,
         seeds = [POLICY_SEED, owner.key().as_ref(), args.agent.as_ref(), mint.key().as_ref()],
         bump,
     )]
-    pub policy: AccountLoader<'info, Policy>,
+    pub policy: UncheckedAccount<'info>,
 
-    #[account(mint::token_program = token_program)]
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: screened by `screen_mint` (owner, initialized, extensions).
+    pub mint: UncheckedAccount<'info>,
 
-    #[account(
-        init,
-        payer = owner,
-        seeds = [POLICY_VAULT_SEED, policy.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = policy,
-        token::token_program = token_program,
-    )]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: the PDA is checked by `seeds`; created and initialized here.
+    #[account(mut, seeds = [POLICY_VAULT_SEED, policy.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
 
-    /// SPL Token or Token-2022 (mint screened by `screen_mint`).
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint; checked by `check_token_program`.
+    pub token_program: UncheckedAccount<'info>,
 
     pub system_program: Program<'info, System>,
 }
 
 pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    screen_mint(&ctx.accounts.mint.to_account_info())?;
+    let accounts = &ctx.accounts;
+    let decimals = screen_mint(&accounts.mint)?;
+    check_token_program(&accounts.token_program, &accounts.mint)?;
     if args.expires_at != 0 && args.expires_at <= now {
         msg!("expires_at {} <= now {}", args.expires_at, now);
         return err!(EscrowError::ExpiryInPast);
     }
-    let invalid_agent = args.agent == Pubkey::default() || args.agent == ctx.accounts.owner.key();
-    if invalid_agent {
+    let owner = accounts.owner.key();
+    if args.agent == Pubkey::default() || args.agent == owner {
         return err!(EscrowError::InvalidAgent);
     }
+    let policy_key = accounts.policy.key();
 
-    let mut policy = ctx.accounts.policy.load_init()?;
-    policy.owner = ctx.accounts.owner.key();
+    // The vault: a token account at its PDA, owned by the policy PDA.
+    let vault_seeds: &[&[u8]] = &[
+        POLICY_VAULT_SEED,
+        policy_key.as_ref(),
+        core::slice::from_ref(&ctx.bumps.vault),
+    ];
+    create_pda_account(
+        &accounts.owner,
+        &accounts.vault,
+        &accounts.system_program,
+        TOKEN_ACCOUNT_LEN,
+        accounts.token_program.key,
+        vault_seeds,
+    )?;
+    initialize_account3(
+        &accounts.token_program,
+        &accounts.vault,
+        &accounts.mint,
+        &policy_key,
+    )?;
+
+    let policy_seeds: &[&[u8]] = &[
+        POLICY_SEED,
+        owner.as_ref(),
+        args.agent.as_ref(),
+        accounts.mint.key.as_ref(),
+        core::slice::from_ref(&ctx.bumps.policy),
+    ];
+    create_pda_account(
+        &accounts.owner,
+        &accounts.policy,
+        &accounts.system_program,
+        Policy::LEN,
+        &crate::ID,
+        policy_seeds,
+    )?;
+    let info = accounts.policy.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let (disc, body) = data.split_at_mut(8);
+    disc.copy_from_slice(Policy::DISCRIMINATOR);
+    let policy: &mut Policy = bytemuck::from_bytes_mut(
+        body.get_mut(..core::mem::size_of::<Policy>())
+            .ok_or(EscrowError::ArithmeticOverflow)?,
+    );
+    policy.owner = owner;
     policy.agent = args.agent;
     policy.seed_agent = args.agent;
+    policy.arbiter = args.arbiter.unwrap_or(owner);
     policy.require_allowlist = u8::from(args.require_allowlist);
-    policy.mint = ctx.accounts.mint.key();
-    policy.vault = ctx.accounts.vault.key();
+    policy.review_unlisted = u8::from(args.review_unlisted);
+    policy.mint = accounts.mint.key();
+    policy.vault = accounts.vault.key();
     policy.per_escrow_max = args.per_escrow_max;
     policy.daily_cap = args.daily_cap;
     policy.monthly_cap = args.monthly_cap;
@@ -101,18 +159,24 @@ pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Resu
     policy.delay_max = args.delay_max;
     policy.delay_seconds = args.delay_seconds;
     policy.expires_at = args.expires_at;
+    policy.dispute_timeout = args.dispute_timeout.unwrap_or(DEFAULT_DISPUTE_TIMEOUT);
+    policy.review_timeout = args.review_timeout.unwrap_or(DEFAULT_REVIEW_TIMEOUT);
+    policy.max_escrow_duration = args
+        .max_escrow_duration
+        .unwrap_or(DEFAULT_ESCROW_DURATION);
     policy.version = ACCOUNT_VERSION;
     policy.bump = ctx.bumps.policy;
     policy.vault_bump = ctx.bumps.vault;
-    policy.decimals = ctx.accounts.mint.decimals;
+    policy.decimals = decimals;
     policy.validate_limits()?;
 
     emit!(PolicyCreated {
-        policy: ctx.accounts.policy.key(),
-        owner: policy.owner,
+        policy: policy_key,
+        owner,
         agent: policy.agent,
         mint: policy.mint,
         vault: policy.vault,
+        arbiter: policy.arbiter,
         per_escrow_max: policy.per_escrow_max,
         daily_cap: policy.daily_cap,
         monthly_cap: policy.monthly_cap,
@@ -120,42 +184,11 @@ pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Resu
         delay_max: policy.delay_max,
         delay_seconds: policy.delay_seconds,
         expires_at: policy.expires_at,
+        dispute_timeout: policy.dispute_timeout,
+        review_timeout: policy.review_timeout,
+        max_escrow_duration: policy.max_escrow_duration,
+        require_allowlist: args.require_allowlist,
+        review_unlisted: args.review_unlisted,
     });
-    Ok(())
-}
-
-/// Token-2022 mint extensions a policy accepts: metadata, groups, close
-/// authority and display-only scaling. Everything else is refused, the named
-/// hostile ones (permanent delegate, transfer hook, transfer fee, default
-/// account state, pausable, non-transferable, confidential transfer / mint-burn)
-/// included, and so is any extension type this program does not know.
-pub fn screen_mint(mint: &AccountInfo) -> Result<()> {
-    use anchor_spl::token_2022::spl_token_2022::{
-        extension::{BaseStateWithExtensions, ExtensionType as E, StateWithExtensions},
-        state::Mint as MintState,
-    };
-    if *mint.owner != anchor_spl::token_2022::ID {
-        return Ok(());
-    }
-    let data = mint.try_borrow_data()?;
-    let state = StateWithExtensions::<MintState>::unpack(&data)?;
-    for extension in state.get_extension_types()? {
-        let benign = matches!(
-            extension,
-            E::MintCloseAuthority
-                | E::MetadataPointer
-                | E::TokenMetadata
-                | E::GroupPointer
-                | E::TokenGroup
-                | E::GroupMemberPointer
-                | E::TokenGroupMember
-                | E::InterestBearingConfig
-                | E::ScaledUiAmount
-        );
-        if !benign {
-            msg!("mint extension {:?} is refused", extension);
-            return err!(EscrowError::HostileMintExtension);
-        }
-    }
     Ok(())
 }

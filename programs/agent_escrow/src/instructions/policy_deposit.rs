@@ -1,48 +1,59 @@
 //! `policy_deposit`: anyone adds tokens to a policy vault.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::{error::EscrowError, events::Deposited, state::Policy, transfer::transfer_checked};
+use crate::{
+    error::EscrowError,
+    events::Deposited,
+    settle::check_token_program,
+    state::Policy,
+    transfer::{transfer_checked, vault_amount},
+};
 
 /// Accounts, in order:
 /// 0. `[signer]` depositor (authority of `source`)
 /// 1. `[writable]` policy.
 /// 2. `[writable]` policy vault.
-/// 3. `[writable]` source token account.
+/// 3. `[writable]` source token account (in the policy's mint).
 /// 4. `[]` mint.
 /// 5. `[]` token program.
 #[derive(Accounts)]
 pub struct PolicyDeposit<'info> {
     pub depositor: Signer<'info>,
 
-    #[account(mut, has_one = vault, has_one = mint)]
+    #[account(mut, has_one = vault @ EscrowError::VaultMismatch, has_one = mint)]
     pub policy: AccountLoader<'info, Policy>,
 
+    /// CHECK: the policy's vault (`has_one = vault`).
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    pub vault: UncheckedAccount<'info>,
 
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
-    pub source: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: any token account; the token program checks mint and authority.
+    #[account(mut)]
+    pub source: UncheckedAccount<'info>,
 
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: the policy's mint (`has_one = mint`).
+    pub mint: UncheckedAccount<'info>,
 
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint (`check_token_program`).
+    pub token_program: UncheckedAccount<'info>,
 }
 
 /// Moves `amount` base units (>= 1) from `source` into the policy vault.
 pub fn policy_deposit(ctx: Context<PolicyDeposit>, amount: u64) -> Result<()> {
     require!(amount > 0, EscrowError::ZeroAmount);
     let accounts = &ctx.accounts;
+    check_token_program(&accounts.token_program, &accounts.mint)?;
+    let decimals = accounts.policy.load()?.decimals;
     transfer_checked(
-        &accounts.token_program.to_account_info(),
-        &accounts.source.to_account_info(),
-        &accounts.mint.to_account_info(),
-        &accounts.vault.to_account_info(),
-        &accounts.depositor.to_account_info(),
+        &accounts.token_program,
+        &accounts.source,
+        &accounts.mint,
+        &accounts.vault,
+        &accounts.depositor,
         &[],
         amount,
-        accounts.mint.decimals,
+        decimals,
     )?;
 
     let mut policy = accounts.policy.load_mut()?;
@@ -50,16 +61,11 @@ pub fn policy_deposit(ctx: Context<PolicyDeposit>, amount: u64) -> Result<()> {
         .total_deposited
         .checked_add(amount)
         .ok_or(EscrowError::ArithmeticOverflow)?;
-    let vault_balance = accounts
-        .vault
-        .amount
-        .checked_add(amount)
-        .ok_or(EscrowError::ArithmeticOverflow)?;
     emit!(Deposited {
         policy: accounts.policy.key(),
         depositor: accounts.depositor.key(),
         amount,
-        vault_balance,
+        vault_balance: vault_amount(&accounts.vault)?,
     });
     Ok(())
 }

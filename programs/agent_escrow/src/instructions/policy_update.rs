@@ -1,12 +1,14 @@
-//! `policy_update`: the owner changes limits, tiers, expiry, allowlist mode
-//! or rotates the agent key. Escrows already created keep their tier.
+//! `policy_update`: the owner changes limits, tiers, timeouts, the arbiter,
+//! expiry, allowlist modes or rotates the agent key. Escrows already
+//! created keep their tier.
 
 use anchor_lang::prelude::*;
 
 use crate::{error::EscrowError, events::PolicyUpdated, state::Policy};
 
 /// Arguments of `policy_update`: every field is optional; `None` keeps the
-/// current value. The result must satisfy the same bounds as policy_create.
+/// current value. The result must satisfy the same bounds as policy_create
+/// (and the arbiter may never be the agent, before or after a rotation).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyUpdateArgs {
     /// New agent key (rotation); not the owner, not the default key.
@@ -20,6 +22,15 @@ pub struct PolicyUpdateArgs {
     /// 0 = never; otherwise a future unix time.
     pub expires_at: Option<i64>,
     pub require_allowlist: Option<bool>,
+    pub review_unlisted: Option<bool>,
+    /// New dispute arbiter (not the agent).
+    pub arbiter: Option<Pubkey>,
+    /// Seconds, 3,600..=7,776,000.
+    pub dispute_timeout: Option<i64>,
+    /// Seconds, 3,600..=7,776,000.
+    pub review_timeout: Option<i64>,
+    /// Seconds, 3,600..=31,536,000.
+    pub max_escrow_duration: Option<i64>,
 }
 
 /// Accounts, in order:
@@ -50,20 +61,30 @@ pub fn policy_update(ctx: Context<PolicyUpdate>, args: PolicyUpdateArgs) -> Resu
         }
         policy.expires_at = expires_at;
     }
+    policy.arbiter = args.arbiter.unwrap_or(policy.arbiter);
     policy.per_escrow_max = args.per_escrow_max.unwrap_or(policy.per_escrow_max);
     policy.daily_cap = args.daily_cap.unwrap_or(policy.daily_cap);
     policy.monthly_cap = args.monthly_cap.unwrap_or(policy.monthly_cap);
     policy.instant_max = args.instant_max.unwrap_or(policy.instant_max);
     policy.delay_max = args.delay_max.unwrap_or(policy.delay_max);
     policy.delay_seconds = args.delay_seconds.unwrap_or(policy.delay_seconds);
+    policy.dispute_timeout = args.dispute_timeout.unwrap_or(policy.dispute_timeout);
+    policy.review_timeout = args.review_timeout.unwrap_or(policy.review_timeout);
+    policy.max_escrow_duration = args
+        .max_escrow_duration
+        .unwrap_or(policy.max_escrow_duration);
     if let Some(required) = args.require_allowlist {
         policy.require_allowlist = u8::from(required);
+    }
+    if let Some(review) = args.review_unlisted {
+        policy.review_unlisted = u8::from(review);
     }
     policy.validate_limits()?;
 
     emit!(PolicyUpdated {
         policy: ctx.accounts.policy.key(),
         agent: policy.agent,
+        arbiter: policy.arbiter,
         per_escrow_max: policy.per_escrow_max,
         daily_cap: policy.daily_cap,
         monthly_cap: policy.monthly_cap,
@@ -71,7 +92,11 @@ pub fn policy_update(ctx: Context<PolicyUpdate>, args: PolicyUpdateArgs) -> Resu
         delay_max: policy.delay_max,
         delay_seconds: policy.delay_seconds,
         expires_at: policy.expires_at,
+        dispute_timeout: policy.dispute_timeout,
+        review_timeout: policy.review_timeout,
+        max_escrow_duration: policy.max_escrow_duration,
         require_allowlist: policy.require_allowlist != 0,
+        review_unlisted: policy.review_unlisted != 0,
     });
     Ok(())
 }

@@ -1,10 +1,15 @@
-//! `policy_withdraw`: the owner takes unlocked funds out of the policy vault.
-//! Escrowed funds sit in escrow vaults, so the whole vault balance is unlocked.
+//! `policy_withdraw`: the owner takes free funds out of the policy vault.
+//! Amounts locked by open escrows stay: at most `vault balance - locked`.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::{error::EscrowError, events::Withdrawn, state::Policy, transfer::transfer_checked};
+use crate::{
+    error::EscrowError,
+    events::Withdrawn,
+    settle::{check_token_program, pay_from_vault},
+    state::Policy,
+    transfer::vault_amount,
+};
 
 /// Accounts, in order:
 /// 0. `[signer]` owner.
@@ -17,63 +22,68 @@ use crate::{error::EscrowError, events::Withdrawn, state::Policy, transfer::tran
 pub struct PolicyWithdraw<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, has_one = owner, has_one = vault, has_one = mint)]
+    #[account(mut, has_one = owner, has_one = vault @ EscrowError::VaultMismatch, has_one = mint)]
     pub policy: AccountLoader<'info, Policy>,
 
-    /// Policy vault; checked by `has_one = vault` on the policy.
+    /// CHECK: the policy's vault (`has_one = vault`).
     #[account(mut)]
-    pub vault: InterfaceAccount<'info, TokenAccount>,
+    pub vault: UncheckedAccount<'info>,
 
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
-    pub destination: InterfaceAccount<'info, TokenAccount>,
+    /// CHECK: any token account of the mint but the vault; the token program checks it.
+    #[account(mut, constraint = destination.key() != vault.key() @ EscrowError::VaultMismatch)]
+    pub destination: UncheckedAccount<'info>,
 
-    pub mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: the policy's mint (`has_one = mint`).
+    pub mint: UncheckedAccount<'info>,
 
-    pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: must own the mint (`check_token_program`).
+    pub token_program: UncheckedAccount<'info>,
 }
 
-/// Moves `amount` base units (1..=vault balance) to `destination`.
+/// Moves `amount` base units (1..=free balance) to `destination`.
 pub fn policy_withdraw(ctx: Context<PolicyWithdraw>, amount: u64) -> Result<()> {
     require!(amount > 0, EscrowError::ZeroAmount);
     let accounts = &ctx.accounts;
-    let vault_balance = accounts.vault.amount.checked_sub(amount).ok_or_else(|| {
-        msg!(
-            "amount {} > vault balance {}",
-            amount,
-            accounts.vault.amount
-        );
-        error!(EscrowError::InsufficientVaultBalance)
-    })?;
-    let (owner, seed_agent, mint, bump) = {
+    check_token_program(&accounts.token_program, &accounts.mint)?;
+    let balance = vault_amount(&accounts.vault)?;
+    let free = {
         let mut policy = accounts.policy.load_mut()?;
+        let free = policy.free(balance)?;
+        if amount > free {
+            msg!(
+                "amount {} > free balance {} (vault {} - locked {})",
+                amount,
+                free,
+                balance,
+                policy.locked
+            );
+            return err!(EscrowError::InsufficientVaultBalance);
+        }
         policy.total_withdrawn = policy
             .total_withdrawn
             .checked_add(amount)
             .ok_or(EscrowError::ArithmeticOverflow)?;
-        (policy.owner, policy.seed_agent, policy.mint, policy.bump)
+        free
     };
-    let seeds: &[&[u8]] = &[
-        crate::constants::POLICY_SEED,
-        owner.as_ref(),
-        seed_agent.as_ref(),
-        mint.as_ref(),
-        core::slice::from_ref(&bump),
-    ];
-    transfer_checked(
-        &accounts.token_program.to_account_info(),
-        &accounts.vault.to_account_info(),
-        &accounts.mint.to_account_info(),
-        &accounts.destination.to_account_info(),
-        &accounts.policy.to_account_info(),
-        &[seeds],
+    pay_from_vault(
+        &accounts.policy,
+        &accounts.vault,
+        &accounts.mint,
+        &accounts.destination,
+        &accounts.token_program,
         amount,
-        accounts.mint.decimals,
     )?;
+    let vault_balance = balance
+        .checked_sub(amount)
+        .ok_or(EscrowError::ArithmeticOverflow)?;
     emit!(Withdrawn {
         policy: accounts.policy.key(),
         destination: accounts.destination.key(),
         amount,
         vault_balance,
+        free_balance: free
+            .checked_sub(amount)
+            .ok_or(EscrowError::ArithmeticOverflow)?,
     });
     Ok(())
 }

@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::{
     constants::{ACCOUNT_VERSION, ALLOW_SEED},
+    create::create_pda_account,
     events::ProviderAllowed,
     state::{AllowEntry, Policy},
 };
@@ -23,27 +24,47 @@ pub struct ProviderAllow<'info> {
     #[account(has_one = owner)]
     pub policy: AccountLoader<'info, Policy>,
 
+    /// CHECK: the PDA `["allow", policy, provider]` (checked by `seeds`),
+    /// created here; `AccountAlreadyInUse` from the System Program if the
+    /// provider is listed already.
     #[account(
-        init,
-        payer = owner,
-        space = 8 + AllowEntry::INIT_SPACE,
+        mut,
         seeds = [ALLOW_SEED, policy.key().as_ref(), provider.as_ref()],
         bump,
     )]
-    pub allow_entry: Account<'info, AllowEntry>,
+    pub allow_entry: UncheckedAccount<'info>,
 
     pub system_program: Program<'info, System>,
 }
 
 pub fn provider_allow(ctx: Context<ProviderAllow>, provider: Pubkey) -> Result<()> {
-    let entry = &mut ctx.accounts.allow_entry;
-    entry.policy = ctx.accounts.policy.key();
-    entry.provider = provider;
-    entry.version = ACCOUNT_VERSION;
-    entry.bump = ctx.bumps.allow_entry;
-    emit!(ProviderAllowed {
-        policy: entry.policy,
-        provider
-    });
+    let accounts = &ctx.accounts;
+    let policy = accounts.policy.key();
+    let bump = ctx.bumps.allow_entry;
+    let seeds: &[&[u8]] = &[
+        ALLOW_SEED,
+        policy.as_ref(),
+        provider.as_ref(),
+        core::slice::from_ref(&bump),
+    ];
+    create_pda_account(
+        &accounts.owner,
+        &accounts.allow_entry,
+        &accounts.system_program,
+        8 + AllowEntry::INIT_SPACE,
+        &crate::ID,
+        seeds,
+    )?;
+    let entry = AllowEntry {
+        policy,
+        provider,
+        version: ACCOUNT_VERSION,
+        bump,
+    };
+    let info = accounts.allow_entry.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut writer: &mut [u8] = &mut data;
+    entry.try_serialize(&mut writer)?;
+    emit!(ProviderAllowed { policy, provider });
     Ok(())
 }

@@ -20,7 +20,9 @@ pub struct ProviderDisallow<'info> {
     #[account(has_one = owner)]
     pub policy: AccountLoader<'info, Policy>,
 
-    #[account(mut, has_one = policy, close = owner)]
+    /// `dup`: the only mutable `Account` here, so Anchor's duplicate-mutable
+    /// check (a HashSet, ~10 KB of binary) has nothing to compare it with.
+    #[account(mut, dup, has_one = policy, close = owner)]
     pub allow_entry: Account<'info, AllowEntry>,
 }
 

@@ -2,20 +2,22 @@
 
 use anchor_lang::prelude::*;
 
+use crate::error::EscrowError;
+
 /// Escrow state (byte `state`); transitions are listed in DESIGN.md.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum EscrowState {
-    /// USDC locked in the escrow vault, waiting for a proof.
+    /// Amount locked in the policy vault, waiting for a proof.
     Funded,
-    /// Proof recorded; waiting for the delay or the owner's approval.
+    /// Proof recorded; waiting for the delay, the owner's approval or a dependency.
     ProofSubmitted,
     /// Paid to the provider (terminal).
     Released,
-    /// Returned to the policy vault after the deadline (terminal).
+    /// Unlocked back into the policy's free balance (terminal).
     Refunded,
     /// Vetoed by the owner or disputed by agent/owner; waiting for the arbiter.
     Disputed,
-    /// Split by the arbiter between provider and policy vault (terminal).
+    /// Split by the arbiter between provider and policy (terminal).
     Resolved,
     /// Cancelled by agent and provider together before proof (terminal).
     Cancelled,
@@ -36,8 +38,9 @@ impl EscrowState {
         })
     }
 
-    /// Released, Refunded, Resolved and Cancelled are terminal: no token
-    /// moves any more and the escrow may be closed.
+    /// Released, Refunded, Resolved and Cancelled are terminal: nothing moves
+    /// any more. A terminal escrow is closed at once, unless other escrows
+    /// still depend on it (then `escrow_close` closes it when they are done).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -46,9 +49,25 @@ impl EscrowState {
     }
 }
 
+/// `flags` bit: a verifier key follows the fixed part.
+pub const FLAG_VERIFIER: u8 = 1;
+/// `flags` bit: a depends_on key follows the fixed part (after the verifier).
+pub const FLAG_DEPENDS_ON: u8 = 2;
+
 /// PDA `["escrow", policy, escrow_id (u64 LE)]`; zero-copy, 8-byte
-/// discriminator then this `#[repr(C)]` struct (352 bytes). Fixed offsets
-/// (for memcmp filters): policy 8, provider 40, state `Escrow::STATE_OFFSET`.
+/// discriminator then this `#[repr(C)]` struct (144 bytes), then the
+/// optional keys: the verifier (32 bytes, if `flags & FLAG_VERIFIER`) and
+/// the depends_on escrow (32 bytes, if `flags & FLAG_DEPENDS_ON`). So an
+/// escrow is 152, 184 or 216 bytes; a plain one holds 1,948,800 lamports of
+/// rent ((128 + 152) * 6,960), returned to `rent_payer` when it settles.
+///
+/// Fixed offsets (for memcmp filters): policy 8, provider 40, rent_payer 72,
+/// task_tag 104, amount 112, state [`Escrow::STATE_OFFSET`] (145). The
+/// escrow id is not stored (it is in the address and in EscrowCreated).
+///
+/// The escrow holds no tokens: its amount is locked inside the policy
+/// vault (`policy.locked`), so there is no per-escrow token account to fund,
+/// close or grief with dust.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct Escrow {
@@ -56,79 +75,80 @@ pub struct Escrow {
     pub policy: Pubkey,
     /// Who is paid on release (offset 40).
     pub provider: Pubkey,
-    /// Escrow vault: token account `["escrow_vault", escrow]` (offset 72).
-    pub vault: Pubkey,
-    /// Who paid the rent of this account and its vault (offset 104).
+    /// Who paid this account's rent; gets it back when the escrow closes (offset 72).
     pub rent_payer: Pubkey,
-    /// sha256 of the task specification, kept off-chain (offset 136).
-    pub task_hash: [u8; 32],
-    /// sha256 of the deliverable, set by escrow_submit_proof (offset 168).
-    pub proof_hash: [u8; 32],
-    /// Key whose ed25519 attestation the proof needs; default = none (offset 200).
-    pub verifier: Pubkey,
-    /// Key that resolves disputes; default = the policy owner (offset 232).
-    pub arbiter: Pubkey,
-    /// Escrow (same policy) that must be Released before this one can be;
-    /// default = none (offset 264).
-    pub depends_on: Pubkey,
-    /// Client-chosen id, part of the seeds.
-    pub escrow_id: u64,
-    /// Locked amount, base units.
+    /// The first 8 bytes of the task hash (sha256 of the task specification;
+    /// the full hash is in the EscrowCreated event), offset 104: lets a
+    /// client find an open escrow for the same task with a memcmp filter
+    /// before creating a second one.
+    pub task_tag: [u8; 8],
+    /// Locked amount, base units (offset 112).
     pub amount: u64,
     /// Unix time of creation (the spend buckets it was charged to).
     pub created_at: i64,
     /// Proofs are accepted while now < deadline; refunds once now >= deadline.
     pub deadline: i64,
-    /// Unix time the proof was recorded; 0 before.
-    pub proof_submitted_at: i64,
-    /// Delay tier: seconds after the proof before release (copied from the policy).
-    pub release_delay: i64,
-    /// Unix time the escrow reached a terminal state; 0 before.
-    pub settled_at: i64,
-    /// Resolved escrows: provider's share in basis points (0..=10_000).
-    pub provider_bps: u16,
-    /// Layout version.
+    /// Unix time of the last state change: the proof (ProofSubmitted), the
+    /// dispute (Disputed) or the settlement (terminal, kept for dependents).
+    pub state_at: i64,
+    /// Layout version ([`crate::constants::ACCOUNT_VERSION`]).
     pub version: u8,
-    /// Bump of this PDA.
-    pub bump: u8,
-    /// Bump of the escrow vault PDA.
-    pub vault_bump: u8,
-    /// [`EscrowState`] as u8.
+    /// [`EscrowState`] as u8 (offset 145).
     pub state: u8,
-    /// [`crate::state::ReleaseTier`] as u8.
+    /// [`crate::state::ReleaseTier`] as u8, fixed at creation.
     pub tier: u8,
+    /// [`FLAG_VERIFIER`] | [`FLAG_DEPENDS_ON`].
+    pub flags: u8,
+    /// Open escrows whose `depends_on` is this one; while > 0 this account
+    /// is kept after it settles, so they can always read how it ended.
+    pub dependents: u16,
     /// Reserved, zero.
-    pub _reserved: [u8; 1],
+    pub _reserved: [u8; 2],
 }
 
 impl Escrow {
-    /// Account size in bytes including the 8-byte discriminator.
+    /// Size of the fixed part including the 8-byte discriminator.
     pub const LEN: usize = 8 + core::mem::size_of::<Escrow>();
     /// Byte offset of `state` in the account data (discriminator included).
-    pub const STATE_OFFSET: usize = 8 + 32 * 9 + 8 * 7 + 2 + 3;
+    pub const STATE_OFFSET: usize = 8 + 32 * 3 + 8 * 5 + 1;
 
-    /// The optional keys: `None` where the stored key is the default (all zeros).
-    pub fn verifier(&self) -> Option<Pubkey> {
-        some_key(self.verifier)
-    }
-
-    /// The dispute arbiter, if one was named (else the policy owner decides).
-    pub fn arbiter(&self) -> Option<Pubkey> {
-        some_key(self.arbiter)
-    }
-
-    /// The escrow this one waits for, if any.
-    pub fn depends_on(&self) -> Option<Pubkey> {
-        some_key(self.depends_on)
+    /// Account size for an escrow with or without the optional keys.
+    pub const fn space(verifier: bool, depends_on: bool) -> usize {
+        match (verifier, depends_on) {
+            (false, false) => Self::LEN,
+            (true, false) | (false, true) => Self::LEN.saturating_add(32),
+            (true, true) => Self::LEN.saturating_add(64),
+        }
     }
 
     /// The decoded state; an unknown byte reads as an invalid-state error.
     pub fn state(&self) -> Result<EscrowState> {
-        EscrowState::from_u8(self.state)
-            .ok_or_else(|| error!(crate::error::EscrowError::InvalidEscrowState))
+        EscrowState::from_u8(self.state).ok_or_else(|| error!(EscrowError::InvalidEscrowState))
     }
 }
 
-fn some_key(key: Pubkey) -> Option<Pubkey> {
-    (key != Pubkey::default()).then_some(key)
+/// The optional keys stored after the fixed part: (verifier, depends_on).
+pub fn optional_keys(data: &[u8], flags: u8) -> Result<(Option<Pubkey>, Option<Pubkey>)> {
+    let key_at = |at: usize| -> Result<Pubkey> {
+        let bytes = data
+            .get(at..at.saturating_add(32))
+            .ok_or(EscrowError::InvalidEscrowState)?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(bytes);
+        Ok(Pubkey::new_from_array(key))
+    };
+    let mut at = Escrow::LEN;
+    let verifier = if flags & FLAG_VERIFIER != 0 {
+        let key = key_at(at)?;
+        at = at.saturating_add(32);
+        Some(key)
+    } else {
+        None
+    };
+    let depends_on = if flags & FLAG_DEPENDS_ON != 0 {
+        Some(key_at(at)?)
+    } else {
+        None
+    };
+    Ok((verifier, depends_on))
 }
