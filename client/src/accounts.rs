@@ -32,6 +32,17 @@ pub fn decode_escrow(data: &[u8]) -> Result<Escrow, ClientError> {
     decode("Escrow", data)
 }
 
+/// The optional keys after an escrow's fixed part: (verifier, depends_on).
+pub fn escrow_optional_keys(
+    data: &[u8],
+    flags: u8,
+) -> Result<(Option<anchor_lang::prelude::Pubkey>, Option<anchor_lang::prelude::Pubkey>), ClientError> {
+    agent_escrow::state::optional_keys(data, flags).map_err(|_| ClientError::AccountDecode {
+        name: "Escrow",
+        reason: "optional keys missing",
+    })
+}
+
 /// Reads the `amount` (base units) of an SPL Token / Token-2022 account.
 pub fn token_account_amount(data: &[u8]) -> Result<u64, ClientError> {
     // SPL token account layout: mint (32) | owner (32) | amount (u64 LE) | ...

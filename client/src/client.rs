@@ -178,14 +178,27 @@ impl<T: Transport> EscrowClient<T> {
                 bytes: vec![state as u8],
             });
         }
-        let accounts = self
-            .transport
-            .get_program_accounts(&crate::pda::PROGRAM_ID, Escrow::LEN, &filters)
-            .await?;
-        accounts
+        // An escrow is 152, 184 or 216 bytes (with a verifier and/or a
+        // depends_on key after the fixed part): one query per size.
+        let mut out = Vec::new();
+        for (verifier, depends_on) in [(false, false), (true, false), (false, true), (true, true)] {
+            let len = Escrow::space(verifier, depends_on);
+            if out.iter().any(|(l, _)| *l == len) {
+                continue;
+            }
+            let accounts = self
+                .transport
+                .get_program_accounts(&crate::pda::PROGRAM_ID, len, &filters)
+                .await?;
+            out.push((len, accounts));
+        }
+        let mut escrows = out
             .into_iter()
+            .flat_map(|(_, accounts)| accounts)
             .map(|(key, account)| decode_escrow(&account.data).map(|e| (key, e)))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        escrows.sort_by_key(|(key, _)| *key);
+        Ok(escrows)
     }
 
     /// The audit trail of `address` (a policy or an escrow): this program's
@@ -323,10 +336,19 @@ impl<T: Transport> EscrowClient<T> {
         self.send(&[ix], payer, &[authority]).await
     }
 
+    /// The id the policy will accept next (`policy.next_escrow_id`); ids up
+    /// to 255 above it are accepted too, so concurrent creates can take
+    /// `next`, `next + 1`, ... in any order.
+    pub async fn next_escrow_id(&self, policy: &Pubkey) -> Result<u64, ClientError> {
+        Ok(self.policy(policy).await?.next_escrow_id)
+    }
+
     /// Creates an escrow, safely retryable: if the escrow id is already used
-    /// by an escrow with the same provider, amount and task hash, that escrow
-    /// is reported instead of failing; with different terms the call fails
-    /// with [`ClientError::EscrowIdTaken`] before anything is sent.
+    /// by an open escrow with the same provider, amount and task (its
+    /// `task_tag`), that escrow is reported instead of failing; with other
+    /// terms the call fails with [`ClientError::EscrowIdTaken`] before
+    /// anything is sent. A re-sent transaction (same id) can land at most
+    /// once: the program never accepts an id twice.
     pub async fn escrow_create(
         &self,
         agent: &dyn Signer,
@@ -338,7 +360,7 @@ impl<T: Transport> EscrowClient<T> {
         let existing = |escrow: Escrow| -> Result<CreateOutcome, ClientError> {
             let same = escrow.provider == args.provider
                 && escrow.amount == args.amount
-                && escrow.task_hash == args.task_hash;
+                && escrow.task_tag[..] == args.task_hash[..8];
             if same {
                 Ok(CreateOutcome::AlreadyExists(Box::new(escrow)))
             } else {
@@ -351,18 +373,12 @@ impl<T: Transport> EscrowClient<T> {
         if let Some(escrow) = self.escrow(&address).await? {
             return existing(escrow);
         }
-        let policy_state = self.policy(policy).await?;
-        let mint = policy_state.mint;
-        let token_program = self.token_program_of(&mint).await?;
-        // Pass the allowlist entry only if it exists: a missing one then fails
-        // with the program's ProviderNotAllowed rather than "not initialized".
+        // Pass the allowlist entry if it exists: required by require_allowlist
+        // policies, and it keeps review_unlisted policies on the amount's tier.
         let entry = crate::pda::allow_address(policy, &args.provider).0;
-        let with_allow_entry = policy_state.require_allowlist != 0
-            && self.transport.get_account(&entry).await?.is_some();
+        let with_allow_entry = self.transport.get_account(&entry).await?.is_some();
         let ix = instructions::escrow_create(
             policy,
-            &mint,
-            &token_program,
             &agent.pubkey(),
             &payer.pubkey(),
             args.clone(),
@@ -376,5 +392,59 @@ impl<T: Transport> EscrowClient<T> {
                 None => Err(err),
             },
         }
+    }
+
+    /// Open escrows (Funded, ProofSubmitted, Disputed) of `policy` to
+    /// `provider` for `amount` whose task tag matches `task_hash`: what a
+    /// re-run of the same create command should report instead of paying
+    /// twice for one task.
+    pub async fn open_escrows_for_task(
+        &self,
+        policy: &Pubkey,
+        provider: &Pubkey,
+        amount: u64,
+        task_hash: &[u8; 32],
+    ) -> Result<Vec<(Pubkey, Escrow)>, ClientError> {
+        use agent_escrow::state::EscrowState;
+        Ok(self
+            .list_escrows(Some(policy), Some(provider), None)
+            .await?
+            .into_iter()
+            .filter(|(_, e)| {
+                e.amount == amount
+                    && e.task_tag[..] == task_hash[..8]
+                    && matches!(
+                        EscrowState::from_u8(e.state),
+                        Some(EscrowState::Funded | EscrowState::ProofSubmitted | EscrowState::Disputed)
+                    )
+            })
+            .collect())
+    }
+
+    /// The accounts every instruction on `escrow` names, read from the
+    /// chain: its policy, the policy's mint and token program, the
+    /// provider's ATA, the rent payer and the dependency.
+    pub async fn escrow_accounts(
+        &self,
+        escrow: &Pubkey,
+    ) -> Result<instructions::EscrowAccounts, ClientError> {
+        let account = self
+            .transport
+            .get_account(escrow)
+            .await?
+            .ok_or(ClientError::AccountNotFound(*escrow))?;
+        let state = decode_escrow(&account.data)?;
+        let (_, depends_on) = crate::accounts::escrow_optional_keys(&account.data, state.flags)?;
+        let mint = self.policy(&state.policy).await?.mint;
+        let token_program = self.token_program_of(&mint).await?;
+        Ok(instructions::EscrowAccounts {
+            policy: state.policy,
+            escrow: *escrow,
+            mint,
+            token_program,
+            provider_token: associated_token_address(&state.provider, &mint, &token_program),
+            rent_payer: state.rent_payer,
+            depends_on,
+        })
     }
 }

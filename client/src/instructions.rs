@@ -14,10 +14,7 @@ use anchor_lang::{
     InstructionData, ToAccountMetas,
 };
 
-use crate::pda::{
-    allow_address, escrow_address, escrow_vault_address, policy_address, policy_vault_address,
-    PROGRAM_ID,
-};
+use crate::pda::{allow_address, escrow_address, policy_address, policy_vault_address, PROGRAM_ID};
 
 /// Address of the instructions sysvar (`Sysvar1nstructions1111111111111111111111111`).
 pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = agent_escrow::solana_instructions_sysvar::ID;
@@ -155,19 +152,20 @@ pub fn provider_disallow(owner: &Pubkey, policy: &Pubkey, provider: &Pubkey) -> 
     )
 }
 
-/// `escrow_create`: `agent` signs, `payer` signs and pays rent. The
-/// allowlist entry of `args.provider` is passed when `with_allow_entry`;
+/// `escrow_create`: `agent` signs, `payer` signs and pays the escrow's
+/// rent (returned to it when the escrow settles). The escrow address and
+/// `args.bump` are derived from `args.escrow_id` (the canonical bump).
+/// The allowlist entry of `args.provider` is passed when `with_allow_entry`;
 /// `args.depends_on` is passed as the dependency account.
 pub fn escrow_create(
     policy: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
     agent: &Pubkey,
     payer: &Pubkey,
-    args: EscrowCreateArgs,
+    mut args: EscrowCreateArgs,
     with_allow_entry: bool,
 ) -> Instruction {
-    let escrow = escrow_address(policy, args.escrow_id).0;
+    let (escrow, bump) = escrow_address(policy, args.escrow_id);
+    args.bump = bump;
     build(
         accounts::EscrowCreate {
             agent: *agent,
@@ -175,9 +173,6 @@ pub fn escrow_create(
             policy: *policy,
             vault: policy_vault_address(policy).0,
             escrow,
-            escrow_vault: escrow_vault_address(&escrow).0,
-            mint: *mint,
-            token_program: *token_program,
             system_program: system_program::ID,
             allow_entry: with_allow_entry.then(|| allow_address(policy, &args.provider).0),
             depends_on: args.depends_on,
@@ -186,8 +181,10 @@ pub fn escrow_create(
     )
 }
 
-/// The accounts every payout path names: the escrow, its policy, where the
-/// provider is paid, the mint, and the escrow it depends on (if any).
+/// The accounts the escrow instructions name: the escrow, its policy, where
+/// the provider is paid, who gets the rent back, the mint, and the escrow it
+/// depends on (if any). [`crate::EscrowClient::escrow_accounts`] fills it
+/// from the chain.
 #[derive(Clone, Copy, Debug)]
 pub struct EscrowAccounts {
     pub policy: Pubkey,
@@ -196,6 +193,8 @@ pub struct EscrowAccounts {
     pub token_program: Pubkey,
     /// A token account of the provider in `mint` (normally its ATA).
     pub provider_token: Pubkey,
+    /// The escrow's `rent_payer` (receives the rent when it settles).
+    pub rent_payer: Pubkey,
     /// The escrow's `depends_on`, if any.
     pub depends_on: Option<Pubkey>,
 }
@@ -211,9 +210,10 @@ pub fn escrow_submit_proof(
         accounts::EscrowSubmitProof {
             provider: *provider,
             policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
             escrow: keys.escrow,
-            vault: escrow_vault_address(&keys.escrow).0,
             provider_token: keys.provider_token,
+            rent_payer: keys.rent_payer,
             mint: keys.mint,
             token_program: keys.token_program,
             instructions_sysvar: INSTRUCTIONS_SYSVAR_ID,
@@ -257,9 +257,10 @@ pub fn escrow_release(cranker: &Pubkey, keys: &EscrowAccounts) -> Instruction {
         accounts::EscrowRelease {
             cranker: *cranker,
             policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
             escrow: keys.escrow,
-            vault: escrow_vault_address(&keys.escrow).0,
             provider_token: keys.provider_token,
+            rent_payer: keys.rent_payer,
             mint: keys.mint,
             token_program: keys.token_program,
             depends_on: keys.depends_on,
@@ -274,9 +275,10 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
         accounts::EscrowApprove {
             owner: *owner,
             policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
             escrow: keys.escrow,
-            vault: escrow_vault_address(&keys.escrow).0,
             provider_token: keys.provider_token,
+            rent_payer: keys.rent_payer,
             mint: keys.mint,
             token_program: keys.token_program,
             depends_on: keys.depends_on,
@@ -285,23 +287,18 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
     )
 }
 
-/// `escrow_refund`: any `cranker` signs (after the deadline, no proof).
-pub fn escrow_refund(
-    cranker: &Pubkey,
-    policy: &Pubkey,
-    escrow: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-) -> Instruction {
+/// `escrow_refund`: any `cranker` signs (Funded after the deadline,
+/// ProofSubmitted waiting for approval or a dependency after review_timeout,
+/// Disputed after dispute_timeout).
+pub fn escrow_refund(cranker: &Pubkey, keys: &EscrowAccounts) -> Instruction {
     build(
         accounts::EscrowRefund {
             cranker: *cranker,
-            policy: *policy,
-            vault: policy_vault_address(policy).0,
-            escrow: *escrow,
-            escrow_vault: escrow_vault_address(escrow).0,
-            mint: *mint,
-            token_program: *token_program,
+            policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
+            escrow: keys.escrow,
+            rent_payer: keys.rent_payer,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowRefund {},
     )
@@ -331,7 +328,8 @@ pub fn escrow_dispute(authority: &Pubkey, policy: &Pubkey, escrow: &Pubkey) -> I
     )
 }
 
-/// `escrow_resolve`: the arbiter signs; `provider_bps` (0..=10_000) to the provider.
+/// `escrow_resolve`: the policy's arbiter (or its owner) signs;
+/// `provider_bps` (0..=10_000) to the provider.
 pub fn escrow_resolve(arbiter: &Pubkey, keys: &EscrowAccounts, provider_bps: u16) -> Instruction {
     build(
         accounts::EscrowResolve {
@@ -339,53 +337,40 @@ pub fn escrow_resolve(arbiter: &Pubkey, keys: &EscrowAccounts, provider_bps: u16
             policy: keys.policy,
             vault: policy_vault_address(&keys.policy).0,
             escrow: keys.escrow,
-            escrow_vault: escrow_vault_address(&keys.escrow).0,
             provider_token: keys.provider_token,
+            rent_payer: keys.rent_payer,
             mint: keys.mint,
             token_program: keys.token_program,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowResolve { provider_bps },
     )
 }
 
 /// `escrow_cancel`: agent and provider both sign.
-pub fn escrow_cancel(
-    agent: &Pubkey,
-    provider: &Pubkey,
-    policy: &Pubkey,
-    escrow: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-) -> Instruction {
+pub fn escrow_cancel(agent: &Pubkey, provider: &Pubkey, keys: &EscrowAccounts) -> Instruction {
     build(
         accounts::EscrowCancel {
             agent: *agent,
             provider: *provider,
-            policy: *policy,
-            vault: policy_vault_address(policy).0,
-            escrow: *escrow,
-            escrow_vault: escrow_vault_address(escrow).0,
-            mint: *mint,
-            token_program: *token_program,
+            policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
+            escrow: keys.escrow,
+            rent_payer: keys.rent_payer,
+            depends_on: keys.depends_on,
         },
         instruction::EscrowCancel {},
     )
 }
 
-/// `escrow_close`: anyone signs; rent goes to `rent_payer` (the escrow's).
-pub fn escrow_close(
-    cranker: &Pubkey,
-    escrow: &Pubkey,
-    rent_payer: &Pubkey,
-    token_program: &Pubkey,
-) -> Instruction {
+/// `escrow_close`: anyone signs; closes a settled escrow that was kept for
+/// its dependents once they have settled; rent goes to `rent_payer`.
+pub fn escrow_close(cranker: &Pubkey, escrow: &Pubkey, rent_payer: &Pubkey) -> Instruction {
     build(
         accounts::EscrowClose {
             cranker: *cranker,
             escrow: *escrow,
-            vault: escrow_vault_address(escrow).0,
             rent_payer: *rent_payer,
-            token_program: *token_program,
         },
         instruction::EscrowClose {},
     )

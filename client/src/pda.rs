@@ -1,9 +1,7 @@
 //! Program-derived addresses. Seeds come from the program crate's
 //! `constants` module, so client and program cannot disagree.
 
-use agent_escrow::constants::{
-    ALLOW_SEED, ESCROW_SEED, ESCROW_VAULT_SEED, POLICY_SEED, POLICY_VAULT_SEED,
-};
+use agent_escrow::constants::{ALLOW_SEED, ESCROW_SEED, POLICY_SEED, POLICY_VAULT_SEED};
 use anchor_lang::prelude::Pubkey;
 
 /// The program id compiled into the program crate (`declare_id!`).
@@ -22,17 +20,13 @@ pub fn policy_vault_address(policy: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[POLICY_VAULT_SEED, policy.as_ref()], &PROGRAM_ID)
 }
 
-/// Escrow PDA `["escrow", policy, escrow_id as u64 LE]` and its bump.
+/// Escrow PDA `["escrow", policy, escrow_id as u64 LE]` and its (canonical)
+/// bump, which `escrow_create` takes as an argument.
 pub fn escrow_address(policy: &Pubkey, escrow_id: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(
         &[ESCROW_SEED, policy.as_ref(), &escrow_id.to_le_bytes()],
         &PROGRAM_ID,
     )
-}
-
-/// Escrow vault PDA `["escrow_vault", escrow]` and its bump.
-pub fn escrow_vault_address(escrow: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[ESCROW_VAULT_SEED, escrow.as_ref()], &PROGRAM_ID)
 }
 
 /// Allowlist entry PDA `["allow", policy, provider]` and its bump.
