@@ -59,6 +59,11 @@ pub fn default_limits(agent: Pubkey) -> PolicyCreateArgs {
         delay_seconds: 3_600,
         expires_at: 0,
         require_allowlist: false,
+        review_unlisted: false,
+        arbiter: None,
+        dispute_timeout: None,
+        review_timeout: None,
+        max_escrow_duration: None,
     }
 }
 
@@ -257,29 +262,26 @@ impl Harness {
     ) -> EscrowCreateArgs {
         EscrowCreateArgs {
             escrow_id: id,
+            bump: 0,
             provider,
             amount,
             task_hash: sha256(format!("task {id}").as_bytes()),
             deadline: self.now().await + deadline_in,
             verifier: None,
-            arbiter: None,
             depends_on: None,
         }
     }
 
     /// Sends `escrow_create` signed by the agent (also fee and rent payer),
-    /// passing the provider's allowlist entry when the policy requires one.
+    /// passing the provider's allowlist entry when it exists.
     pub async fn create_escrow_with(
         &self,
         args: EscrowCreateArgs,
     ) -> Result<TxOutcome, ClientError> {
         let entry = agent_escrow_client::pda::allow_address(&self.policy(), &args.provider).0;
-        let with_allow_entry = self.policy_state().await.require_allowlist != 0
-            && self.svm().get_account(&entry).await.unwrap().is_some();
+        let with_allow_entry = self.svm().get_account(&entry).await.unwrap().is_some();
         let ix = instructions::escrow_create(
             &self.policy(),
-            &self.mint,
-            &self.token_program,
             &self.agent.pubkey(),
             &self.agent.pubkey(),
             args,
@@ -308,6 +310,7 @@ impl Harness {
             mint: self.mint,
             token_program: self.token_program,
             provider_token: self.ata(provider),
+            rent_payer: self.agent.pubkey(),
             depends_on: None,
         }
     }
@@ -332,14 +335,10 @@ impl Harness {
         self.client.send(&[ix], &self.owner, &[]).await
     }
 
+    /// Anyone (the cranker) refunds escrow `id` (no dependency).
     pub async fn refund(&self, id: u64) -> Result<TxOutcome, ClientError> {
-        let ix = instructions::escrow_refund(
-            &self.cranker.pubkey(),
-            &self.policy(),
-            &self.escrow(id),
-            &self.mint,
-            &self.token_program,
-        );
+        let keys = self.escrow_accounts(id, &Pubkey::default());
+        let ix = instructions::escrow_refund(&self.cranker.pubkey(), &keys);
         self.client.send(&[ix], &self.cranker, &[]).await
     }
 
@@ -369,7 +368,7 @@ impl Harness {
     }
 
     /// Token balances (base units) of every account a test may touch:
-    /// owner ATA, policy vault, escrow vaults 0..8, provider ATAs.
+    /// owner ATA, policy vault, provider ATAs; and the policy's `locked`.
     pub async fn balances(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
         out.insert(
@@ -380,12 +379,8 @@ impl Harness {
             "vault".to_string(),
             self.client.token_balance(&self.vault()).await.unwrap(),
         );
-        for id in 0..8 {
-            let ev = agent_escrow_client::pda::escrow_vault_address(&self.escrow(id)).0;
-            out.insert(
-                format!("escrow_vault_{id}"),
-                self.client.token_balance(&ev).await.unwrap(),
-            );
+        if let Ok(policy) = self.client.policy(&self.policy()).await {
+            out.insert("locked".to_string(), policy.locked);
         }
         for (i, p) in self.providers.iter().enumerate() {
             out.insert(
@@ -538,10 +533,7 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
     let cancel = instructions::escrow_cancel(
         &h.agent.pubkey(),
         &h.providers[0].pubkey(),
-        &h.policy(),
-        &h.escrow(7),
-        &h.mint,
-        &h.token_program,
+        &h.keys(7, 0, None),
     );
     rows.push((
         "escrow_cancel",
@@ -550,13 +542,24 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
             .await
             .unwrap()),
     ));
-    h.svm().advance_clock(86_400);
-    let close = instructions::escrow_close(
-        &h.cranker.pubkey(),
-        &h.escrow(0),
-        &h.agent.pubkey(),
-        &h.token_program,
+    // An upstream kept open by its dependent closes once the dependent settles.
+    h.create_escrow(8, 0, 10 * USDC).await.unwrap();
+    let mut args = h
+        .escrow_args(9, h.providers[1].pubkey(), 10 * USDC, 86_400)
+        .await;
+    args.depends_on = Some(h.escrow(8));
+    h.create_escrow_with(args).await.unwrap();
+    h.submit_proof(8, 0).await.unwrap();
+    let proof = instructions::escrow_submit_proof(
+        &h.providers[1].pubkey(),
+        &h.keys(9, 1, Some(8)),
+        proof_hash(9),
     );
+    rows.push((
+        "escrow_submit_proof (instant, with dependency: proof + release)",
+        cu(h.send(proof, &h.providers[1]).await.unwrap()),
+    ));
+    let close = instructions::escrow_close(&h.cranker.pubkey(), &h.escrow(8), &h.agent.pubkey());
     rows.push(("escrow_close", cu(h.send(close, &h.cranker).await.unwrap())));
     let withdraw = instructions::policy_withdraw(
         &owner,
@@ -606,5 +609,107 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
         .await
         .unwrap()),
     ));
+    rows
+}
+
+/// Wire size of a transaction carrying `ixs` with `payer` as fee payer:
+/// the signature count (1 byte for < 128), 64 bytes per signature and the
+/// serialized message. The limit is 1,232 bytes (agave `PACKET_DATA_SIZE`).
+pub fn transaction_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
+    let message = solana_transaction::Transaction::new_with_payer(ixs, Some(payer)).message;
+    1 + 64 * usize::from(message.header.num_required_signatures) + message.serialize().len()
+}
+
+/// One row of the v2 cost targets: what is measured, the measured value,
+/// the target (an upper bound) and its unit.
+pub struct Target {
+    pub name: &'static str,
+    pub measured: u64,
+    pub target: u64,
+    pub unit: &'static str,
+}
+
+/// The v2 issue's cost targets, measured on the real .so: compute units of
+/// `escrow_create` and of every payout path (from [`measure_compute_units`]),
+/// the rent an open payment locks (the escrow account's lamports, read from
+/// the chain), the binary's size, and the largest transactions' wire size.
+pub async fn measure_targets() -> Vec<Target> {
+    let cu = measure_compute_units().await;
+    let find = |name: &str| {
+        cu.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+            .unwrap_or(u64::MAX)
+    };
+    let mut rows = vec![Target {
+        name: "escrow_create (CU)",
+        measured: find("escrow_create"),
+        target: 9_500,
+        unit: "CU",
+    }];
+    for (name, path) in [
+        ("payout: instant proof (CU)", "escrow_submit_proof (instant: proof + release)"),
+        ("payout: delay release (CU)", "escrow_release (delay tier)"),
+        ("payout: owner approval (CU)", "escrow_approve (approval tier)"),
+    ] {
+        rows.push(Target {
+            name,
+            measured: find(path),
+            target: 6_000,
+            unit: "CU",
+        });
+    }
+    let h = Harness::with_policy().await;
+    h.create_escrow(0, 0, 25 * USDC).await.unwrap();
+    let rent = h
+        .svm()
+        .with_svm(|svm| svm.get_balance(&h.escrow(0)).unwrap_or(0));
+    rows.push(Target {
+        name: "rent locked per open payment",
+        measured: rent,
+        target: 2_000_000,
+        unit: "lamports",
+    });
+    let so = std::fs::metadata(program_so()).map(|m| m.len()).unwrap_or(u64::MAX);
+    rows.push(Target {
+        name: "program binary (.so)",
+        measured: so,
+        target: 400_000,
+        unit: "bytes",
+    });
+    // Largest transactions: a create naming a verifier, a dependency and the
+    // allowlist entry, with a separate fee payer; a verified proof (ed25519 +
+    // escrow_submit_proof with a dependency).
+    let mut args = h
+        .escrow_args(1, h.providers[0].pubkey(), USDC, 86_400)
+        .await;
+    args.verifier = Some(key(50).pubkey());
+    args.depends_on = Some(h.escrow(0));
+    let create = instructions::escrow_create(
+        &h.policy(),
+        &h.agent.pubkey(),
+        &h.cranker.pubkey(),
+        args,
+        true,
+    );
+    rows.push(Target {
+        name: "largest escrow_create transaction",
+        measured: transaction_size(&[create], &h.cranker.pubkey()) as u64,
+        target: 1_232,
+        unit: "bytes",
+    });
+    let keys = h.keys(1, 0, Some(0));
+    let message = instructions::attestation(&keys, &h.providers[0].pubkey(), USDC, &proof_hash(1));
+    let signature: [u8; 64] = key(50).sign_message(&message).as_ref().try_into().unwrap();
+    let proof = [
+        instructions::ed25519_attestation(&key(50).pubkey(), &signature, &message),
+        instructions::escrow_submit_proof(&h.providers[0].pubkey(), &keys, proof_hash(1)),
+    ];
+    rows.push(Target {
+        name: "verified proof transaction (ed25519 + proof)",
+        measured: transaction_size(&proof, &h.providers[0].pubkey()) as u64,
+        target: 1_232,
+        unit: "bytes",
+    });
     rows
 }

@@ -1,17 +1,23 @@
 //! Verified proofs: the verifier's ed25519 attestation, found through the
 //! instructions sysvar, binding program, escrow, provider, mint, amount and
-//! proof hash.
+//! proof hash. In v2 an escrow closes when it settles and its id can never
+//! be claimed again, so an attestation made for a settled escrow can never
+//! apply to anything.
 
 use agent_escrow::{error::EscrowError, state::EscrowState};
 use agent_escrow_client::{
+    events::EscrowEvent,
     instructions::{self, EscrowAccounts},
-    Keypair, Signer,
+    transport::{Transport, TxOutcome},
+    ClientError, Keypair, Signer,
 };
 use agent_escrow_tests::*;
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use solana_ed25519_program::{offsets_to_ed25519_instruction, Ed25519SignatureOffsets};
 
 const AMOUNT: u64 = 20 * USDC;
+/// An escrow naming a verifier: the fixed part and the verifier key.
+const VERIFIED_ESCROW_LEN: usize = 152 + 32;
 
 struct Case {
     h: Harness,
@@ -37,6 +43,49 @@ fn signed(signer: &Keypair, message: &[u8]) -> Instruction {
     instructions::ed25519_attestation(&signer.pubkey(), &signature, message)
 }
 
+async fn lamports(h: &Harness, key: &Pubkey) -> u64 {
+    h.svm()
+        .get_account(key)
+        .await
+        .unwrap()
+        .map_or(0, |a| a.lamports)
+}
+
+/// Asserts that `outcome` paid escrow `id` (of `space` bytes) in full to
+/// provider `p` (ProofSubmitted then EscrowReleased) and closed it in the
+/// same transaction, returning its rent to the rent payer.
+async fn assert_released_and_closed(
+    h: &Harness,
+    outcome: &TxOutcome,
+    id: u64,
+    p: usize,
+    amount: u64,
+    space: usize,
+) {
+    let names: Vec<&str> = outcome.events.iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["ProofSubmitted", "EscrowReleased"], "escrow {id}");
+    let rent = h
+        .svm()
+        .minimum_balance_for_rent_exemption(space)
+        .await
+        .unwrap();
+    match &outcome.events[1] {
+        EscrowEvent::EscrowReleased(e) => {
+            assert_eq!(e.escrow, h.escrow(id));
+            assert_eq!(e.provider, h.providers[p].pubkey());
+            assert_eq!(e.amount, amount);
+            assert_eq!(e.state, EscrowState::Released);
+            assert_eq!(e.rent_returned, rent);
+            assert_eq!(e.locked, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        h.client.escrow(&h.escrow(id)).await.unwrap().is_none(),
+        "escrow {id} still exists after its release"
+    );
+}
+
 impl Case {
     fn message(&self) -> [u8; 192] {
         instructions::attestation(
@@ -51,11 +100,20 @@ impl Case {
         instructions::escrow_submit_proof(&self.h.providers[0].pubkey(), &self.keys, proof_hash(0))
     }
 
-    async fn send(
-        &self,
-        ixs: &[Instruction],
-    ) -> Result<agent_escrow_client::transport::TxOutcome, agent_escrow_client::ClientError> {
+    async fn send(&self, ixs: &[Instruction]) -> Result<TxOutcome, ClientError> {
         self.h.client.send(ixs, &self.h.providers[0], &[]).await
+    }
+
+    /// Sends `ixs`, which must fail with `expected` and leave the escrow
+    /// Funded and every balance as it was.
+    async fn refused(&self, ixs: &[Instruction], expected: EscrowError) {
+        let before = self.h.balances().await;
+        assert_program_error(self.send(ixs).await, expected);
+        assert_eq!(self.h.balances().await, before);
+        assert_eq!(
+            self.h.escrow_state(0).await.state,
+            EscrowState::Funded as u8
+        );
     }
 }
 
@@ -63,6 +121,7 @@ impl Case {
 async fn valid_attestation_releases_and_fits_a_transaction() {
     let c = case().await;
     let before = c.h.balances().await;
+    let rent_payer_before = lamports(&c.h, &c.h.agent.pubkey()).await;
     let ixs = [signed(&c.verifier, &c.message()), c.submit()];
     // Transaction size limit: 1,232 bytes (packet data size, agave `PACKET_DATA_SIZE`).
     let message =
@@ -72,37 +131,45 @@ async fn valid_attestation_releases_and_fits_a_transaction() {
         1 + 64 * usize::from(message.header.num_required_signatures) + message.serialize().len();
     assert!(size <= 1_232, "transaction is {size} bytes");
     println!("ed25519 + escrow_submit_proof transaction: {size} bytes");
-    c.send(&ixs).await.unwrap();
+    let outcome = c.send(&ixs).await.unwrap();
+    assert_released_and_closed(&c.h, &outcome, 0, 0, AMOUNT, VERIFIED_ESCROW_LEN).await;
+    let after = c.h.balances().await;
+    assert_eq!(after["provider_0"], before["provider_0"] + AMOUNT);
+    assert_eq!(after["vault"], before["vault"] - AMOUNT);
+    assert_eq!((before["locked"], after["locked"]), (AMOUNT, 0));
+    let rent =
+        c.h.svm()
+            .minimum_balance_for_rent_exemption(VERIFIED_ESCROW_LEN)
+            .await
+            .unwrap();
     assert_eq!(
-        c.h.balances().await["provider_0"],
-        before["provider_0"] + AMOUNT
+        lamports(&c.h, &c.h.agent.pubkey()).await,
+        rent_payer_before + rent
     );
-    assert_eq!(c.h.escrow_state(0).await.state, EscrowState::Released as u8);
 }
 
 #[tokio::test]
 async fn attestation_found_at_any_index() {
     let c = case().await;
-    c.send(&[c.submit(), signed(&c.verifier, &c.message())])
+    let outcome = c
+        .send(&[c.submit(), signed(&c.verifier, &c.message())])
         .await
         .unwrap();
-    assert_eq!(c.h.escrow_state(0).await.state, EscrowState::Released as u8);
+    assert_released_and_closed(&c.h, &outcome, 0, 0, AMOUNT, VERIFIED_ESCROW_LEN).await;
 }
 
 #[tokio::test]
 async fn missing_attestation_rejected() {
     let c = case().await;
-    let before = c.h.balances().await;
-    assert_program_error(c.send(&[c.submit()]).await, EscrowError::AttestationMissing);
-    assert_eq!(c.h.balances().await, before);
-    assert_eq!(c.h.escrow_state(0).await.state, EscrowState::Funded as u8);
+    c.refused(&[c.submit()], EscrowError::AttestationMissing)
+        .await;
 }
 
 #[tokio::test]
 async fn wrong_signer_rejected() {
     let c = case().await;
     let ixs = [signed(&c.h.attacker, &c.message()), c.submit()];
-    assert_program_error(c.send(&ixs).await, EscrowError::AttestationWrongSigner);
+    c.refused(&ixs, EscrowError::AttestationWrongSigner).await;
 }
 
 #[tokio::test]
@@ -116,10 +183,11 @@ async fn attestation_for_another_program_rejected() {
         AMOUNT,
         &proof_hash(0),
     );
-    assert_program_error(
-        c.send(&[signed(&c.verifier, &message), c.submit()]).await,
+    c.refused(
+        &[signed(&c.verifier, &message), c.submit()],
         EscrowError::AttestationWrongProgram,
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -132,10 +200,11 @@ async fn attestation_replayed_from_another_escrow_rejected() {
     };
     let message =
         instructions::attestation(&other, &c.h.providers[0].pubkey(), AMOUNT, &proof_hash(0));
-    assert_program_error(
-        c.send(&[signed(&c.verifier, &message), c.submit()]).await,
+    c.refused(
+        &[signed(&c.verifier, &message), c.submit()],
         EscrowError::AttestationWrongEscrow,
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -157,17 +226,19 @@ async fn altered_fields_rejected() {
         ),
     ];
     for message in altered {
-        assert_program_error(
-            c.send(&[signed(&c.verifier, &message), c.submit()]).await,
+        c.refused(
+            &[signed(&c.verifier, &message), c.submit()],
             EscrowError::AttestationFieldMismatch,
-        );
+        )
+        .await;
     }
     // And the attested proof must be the one submitted.
     let ix = instructions::escrow_submit_proof(&provider, &c.keys, proof_hash(8));
-    assert_program_error(
-        c.send(&[signed(&c.verifier, &c.message()), ix]).await,
+    c.refused(
+        &[signed(&c.verifier, &c.message()), ix],
         EscrowError::AttestationFieldMismatch,
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -198,12 +269,11 @@ async fn offsets_into_another_instruction_rejected() {
         message_data_size: 192,
         message_instruction_index: 1,
     }]);
-    let before = c.h.balances().await;
-    assert_program_error(
-        c.send(&[pointer, carrier, c.submit()]).await,
+    c.refused(
+        &[pointer, carrier, c.submit()],
         EscrowError::AttestationMalformed,
-    );
-    assert_eq!(c.h.balances().await, before);
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -214,7 +284,8 @@ async fn one_valid_among_several_ed25519_instructions_suffices() {
         c.submit(),
         signed(&c.verifier, &c.message()),
     ];
-    c.send(&ixs).await.unwrap();
+    let outcome = c.send(&ixs).await.unwrap();
+    assert_released_and_closed(&c.h, &outcome, 0, 0, AMOUNT, VERIFIED_ESCROW_LEN).await;
     // Two bad ones report the closest miss (wrong escrow beats wrong signer).
     let c = case().await;
     let other = EscrowAccounts {
@@ -228,15 +299,24 @@ async fn one_valid_among_several_ed25519_instructions_suffices() {
         signed(&c.verifier, &replay),
         c.submit(),
     ];
-    assert_program_error(c.send(&ixs).await, EscrowError::AttestationWrongEscrow);
+    c.refused(&ixs, EscrowError::AttestationWrongEscrow).await;
 }
 
 #[tokio::test]
 async fn escrow_without_verifier_ignores_attestations() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, AMOUNT).await.unwrap();
-    h.submit_proof(0, 0).await.unwrap();
-    assert_eq!(h.escrow_state(0).await.state, EscrowState::Released as u8);
+    // An attestation from some key rides along; the escrow names no verifier.
+    let keys = h.keys(0, 0, None);
+    let message =
+        instructions::attestation(&keys, &h.providers[0].pubkey(), AMOUNT, &proof_hash(0));
+    let ixs = [
+        signed(&h.attacker, &message),
+        instructions::escrow_submit_proof(&h.providers[0].pubkey(), &keys, proof_hash(0)),
+    ];
+    let outcome = h.client.send(&ixs, &h.providers[0], &[]).await.unwrap();
+    assert_released_and_closed(&h, &outcome, 0, 0, AMOUNT, 152).await;
+    assert_eq!(h.balances().await["provider_0"], AMOUNT);
 }
 
 #[tokio::test]
@@ -249,12 +329,67 @@ async fn forged_signature_fails_in_the_precompile() {
     forged.data[sig_at] ^= 1;
     let before = c.h.balances().await;
     match c.send(&[forged, c.submit()]).await {
-        Err(agent_escrow_client::ClientError::Program(f)) => {
+        Err(ClientError::Program(f)) => {
             assert_eq!(f.instruction_index, 0, "{f}")
         }
-        Err(agent_escrow_client::ClientError::Transaction { .. }) => {}
+        Err(ClientError::Transaction { .. }) => {}
         other => panic!("forged signature accepted: {other:?}"),
     }
     assert_eq!(c.h.balances().await, before);
     assert_eq!(c.h.escrow_state(0).await.state, EscrowState::Funded as u8);
+}
+
+#[tokio::test]
+async fn attestation_of_a_settled_escrow_can_never_be_used_again() {
+    // Escrow #0 is released with a valid attestation and closed.
+    let c = case().await;
+    let attestation = signed(&c.verifier, &c.message());
+    let outcome = c.send(&[attestation.clone(), c.submit()]).await.unwrap();
+    assert_released_and_closed(&c.h, &outcome, 0, 0, AMOUNT, VERIFIED_ESCROW_LEN).await;
+    let h = &c.h;
+    let paid = h.balances().await;
+    assert_eq!(paid["provider_0"], AMOUNT);
+
+    // Replaying the same attestation + proof: the escrow is gone (its
+    // address is owned by the system program again), nothing moves.
+    let replay = c.send(&[attestation.clone(), c.submit()]).await;
+    assert_code(replay, 3007); // Anchor AccountOwnedByWrongProgram
+    assert_eq!(h.balances().await, paid);
+
+    // The agent cannot re-create escrow #0 (same provider, amount and
+    // verifier) to make the old attestation valid again: the id is spent.
+    let recreate = || async {
+        let mut args = h
+            .escrow_args(0, h.providers[0].pubkey(), AMOUNT, 86_400)
+            .await;
+        args.verifier = Some(c.verifier.pubkey());
+        let balances = h.balances().await;
+        let before = h.policy_state().await;
+        let result = h.create_escrow_with(args).await;
+        assert_program_error(result, EscrowError::EscrowIdUnavailable);
+        let after = h.policy_state().await;
+        assert_eq!(after.escrows_created, before.escrows_created);
+        assert_eq!(after.locked, before.locked);
+        assert_eq!(after.next_escrow_id, before.next_escrow_id);
+        assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
+        assert_code(c.send(&[attestation.clone(), c.submit()]).await, 3007);
+        assert_eq!(h.balances().await, balances);
+    };
+    recreate().await;
+    assert_eq!(h.policy_state().await.next_escrow_id, 1);
+
+    // Still impossible after the id window has moved on: id 255 makes
+    // next_escrow_id 256 (id 0 is at the window's lower edge, still marked
+    // used), id 511 makes it 512 (id 0 is below the window).
+    for (id, next) in [(255u64, 256u64), (511, 512)] {
+        h.create_escrow(id, 1, USDC).await.unwrap();
+        assert_eq!(h.policy_state().await.next_escrow_id, next);
+        recreate().await;
+    }
+    // The ids between stay usable once (e.g. 300), never twice.
+    h.create_escrow(300, 1, USDC).await.unwrap();
+    assert_program_error(
+        h.create_escrow(300, 1, USDC).await,
+        EscrowError::EscrowIdUnavailable,
+    );
 }

@@ -1,57 +1,112 @@
-use agent_escrow::{error::EscrowError, state::EscrowState};
-use agent_escrow_client::{events::EscrowEvent, instructions, pda::escrow_vault_address, Signer};
-use agent_escrow_tests::*;
-use anchor_lang::error::ErrorCode as AnchorError;
+//! `escrow_cancel` (agent + provider), the closing of escrows at
+//! settlement (rent back to the payer), `escrow_close` for an upstream kept
+//! by its dependents, and escrow ids that are never used twice.
 
-fn cancel(h: &Harness, id: u64, p: usize) -> anchor_lang::solana_program::instruction::Instruction {
-    instructions::escrow_cancel(
-        &h.agent.pubkey(),
-        &h.providers[p].pubkey(),
-        &h.policy(),
-        &h.escrow(id),
-        &h.mint,
-        &h.token_program,
-    )
+use agent_escrow::{error::EscrowError, state::EscrowState};
+use agent_escrow_client::{
+    events::EscrowEvent, instructions, instructions::EscrowAccounts, ClientError, Signer,
+};
+use agent_escrow_tests::*;
+use anchor_lang::{
+    error::ErrorCode as AnchorError, prelude::Pubkey, solana_program::instruction::Instruction,
+};
+
+/// Rent of a plain escrow account (152 bytes): (128 + 152) * 6,960 lamports.
+const ESCROW_RENT: u64 = 1_948_800;
+
+fn lamports(h: &Harness, key: &Pubkey) -> u64 {
+    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
+}
+
+fn cancel(h: &Harness, keys: &EscrowAccounts, p: usize) -> Instruction {
+    instructions::escrow_cancel(&h.agent.pubkey(), &h.providers[p].pubkey(), keys)
+}
+
+/// Sends a cancel signed by the agent and provider `p`, the provider paying
+/// the fee (so the agent's lamports move only by the rent it gets back).
+async fn send_cancel(
+    h: &Harness,
+    ix: Instruction,
+    p: usize,
+) -> Result<agent_escrow_client::transport::TxOutcome, ClientError> {
+    h.client.send(&[ix], &h.providers[p], &[&h.agent]).await
+}
+
+fn close(h: &Harness, id: u64, rent_payer: &Pubkey) -> Instruction {
+    instructions::escrow_close(&h.cranker.pubkey(), &h.escrow(id), rent_payer)
+}
+
+async fn create_dependent(h: &Harness, id: u64, p: usize, amount: u64, upstream: u64) {
+    let mut args = h
+        .escrow_args(id, h.providers[p].pubkey(), amount, 86_400)
+        .await;
+    args.depends_on = Some(h.escrow(upstream));
+    h.create_escrow_with(args).await.unwrap();
 }
 
 #[tokio::test]
 async fn agent_and_provider_cancel_together() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, 80 * USDC).await.unwrap();
+    let keys = h.keys(0, 0, None);
     // The agent alone cannot: the provider's signature is missing.
     let before = h.balances().await;
-    let result = h.client.send(&[cancel(&h, 0, 0)], &h.agent, &[]).await;
-    assert!(
-        matches!(result, Err(agent_escrow_client::ClientError::Signing(_))),
-        "{result:?}"
-    );
+    let result = h.client.send(&[cancel(&h, &keys, 0)], &h.agent, &[]).await;
+    assert!(matches!(result, Err(ClientError::Signing(_))), "{result:?}");
     // A different provider's signature does not count.
-    let mut ix = cancel(&h, 0, 1);
-    ix.accounts[1].pubkey = h.providers[1].pubkey();
+    let ix = cancel(&h, &keys, 1);
     assert_code(
-        h.client.send(&[ix], &h.agent, &[&h.providers[1]]).await,
+        send_cancel(&h, ix, 1).await,
+        AnchorError::ConstraintHasOne.into(),
+    );
+    // The provider with a stranger instead of the agent does not either.
+    let mut ix = cancel(&h, &keys, 0);
+    ix.accounts[0].pubkey = h.attacker.pubkey();
+    assert_code(
+        h.client.send(&[ix], &h.providers[0], &[&h.attacker]).await,
         AnchorError::ConstraintHasOne.into(),
     );
     assert_eq!(h.balances().await, before);
-    // Both sign: funds return to the vault and the spend is credited.
-    let out = h
-        .client
-        .send(&[cancel(&h, 0, 0)], &h.agent, &[&h.providers[0]])
-        .await
-        .unwrap();
+    assert_eq!(before["locked"], 80 * USDC);
+    assert_eq!(h.escrow_state(0).await.state, EscrowState::Funded as u8);
+    // Both sign: the amount is unlocked (no tokens move), the spend is
+    // credited, and the escrow is closed with its rent back at the agent.
+    let agent_before = lamports(&h, &h.agent.pubkey());
+    assert_eq!(lamports(&h, &h.escrow(0)), ESCROW_RENT);
+    let out = send_cancel(&h, cancel(&h, &keys, 0), 0).await.unwrap();
     let after = h.balances().await;
-    assert_eq!(after["vault"], before["vault"] + 80 * USDC);
-    assert_eq!(after["escrow_vault_0"], 0);
-    assert_eq!(h.policy_state().await.spent(START).unwrap(), (0, 0));
-    assert!(
-        matches!(out.events.as_slice(), [EscrowEvent::EscrowCancelled(e)] if e.amount == 80 * USDC && e.state == EscrowState::Cancelled)
+    assert_eq!(after["vault"], before["vault"]);
+    assert_eq!(after["locked"], 0);
+    assert_eq!(after["owner"], before["owner"]);
+    assert_eq!(after["provider_0"], before["provider_0"]);
+    let p = h.policy_state().await;
+    assert_eq!(p.spent(START).unwrap(), (0, 0));
+    assert_eq!(p.total_refunded, 80 * USDC);
+    assert_eq!(lamports(&h, &h.agent.pubkey()), agent_before + ESCROW_RENT);
+    assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
+    assert_eq!(lamports(&h, &h.escrow(0)), 0);
+    match out.events.as_slice() {
+        [EscrowEvent::EscrowCancelled(e)] => {
+            assert_eq!(
+                (
+                    e.policy,
+                    e.escrow,
+                    e.amount,
+                    e.free_balance,
+                    e.rent_returned
+                ),
+                (h.policy(), h.escrow(0), 80 * USDC, 500 * USDC, ESCROW_RENT)
+            );
+            assert_eq!(e.state, EscrowState::Cancelled);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The account is gone: a second cancel fails at Anchor's account checks.
+    assert_code(
+        send_cancel(&h, cancel(&h, &keys, 0), 0).await,
+        AnchorError::AccountOwnedByWrongProgram.into(),
     );
-    assert_program_error(
-        h.client
-            .send(&[cancel(&h, 0, 0)], &h.agent, &[&h.providers[0]])
-            .await,
-        EscrowError::InvalidEscrowState,
-    );
+    assert_eq!(h.balances().await, after);
 }
 
 #[tokio::test]
@@ -59,53 +114,90 @@ async fn proven_escrow_cannot_be_cancelled() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, 50 * USDC).await.unwrap();
     h.submit_proof(0, 0).await.unwrap();
+    let before = h.balances().await;
     assert_program_error(
-        h.client
-            .send(&[cancel(&h, 0, 0)], &h.agent, &[&h.providers[0]])
-            .await,
+        send_cancel(&h, cancel(&h, &h.keys(0, 0, None), 0), 0).await,
         EscrowError::InvalidEscrowState,
+    );
+    assert_eq!(h.balances().await, before);
+    assert_eq!(before["locked"], 50 * USDC);
+    assert_eq!(
+        h.escrow_state(0).await.state,
+        EscrowState::ProofSubmitted as u8
     );
 }
 
 #[tokio::test]
-async fn close_returns_rent_to_payer_after_a_day() {
-    // Given an instant escrow released at START (agent paid the rent).
+async fn cancel_returns_rent_to_a_separate_payer_only() {
+    // Given an escrow whose rent the cranker paid (payer != agent).
     let h = Harness::with_policy().await;
-    h.create_escrow(0, 0, 10 * USDC).await.unwrap();
-    h.submit_proof(0, 0).await.unwrap();
-    let close = instructions::escrow_close(
-        &h.cranker.pubkey(),
-        &h.escrow(0),
+    let args = h
+        .escrow_args(0, h.providers[0].pubkey(), 10 * USDC, 86_400)
+        .await;
+    let ix = instructions::escrow_create(
+        &h.policy(),
         &h.agent.pubkey(),
-        &h.token_program,
-    );
-    // One second before the 24 h cooling period ends: refused.
-    h.svm().set_unix_timestamp(START + 86_399);
-    assert_program_error(
-        h.send(close.clone(), &h.cranker).await,
-        EscrowError::CloseTooEarly,
-    );
-    // Rent must go to the recorded payer.
-    h.svm().set_unix_timestamp(START + 86_400);
-    let wrong = instructions::escrow_close(
         &h.cranker.pubkey(),
-        &h.escrow(0),
-        &h.cranker.pubkey(),
-        &h.token_program,
+        args,
+        false,
     );
+    let cranker_before = lamports(&h, &h.cranker.pubkey());
+    h.client.send(&[ix], &h.cranker, &[&h.agent]).await.unwrap();
+    assert_eq!(
+        lamports(&h, &h.cranker.pubkey()),
+        cranker_before - ESCROW_RENT - 2 * 5_000
+    );
+    assert_eq!(h.escrow_state(0).await.rent_payer, h.cranker.pubkey());
+    // Naming the agent as rent payer is refused.
+    let keys = h.keys(0, 0, None);
+    let before = h.balances().await;
     assert_program_error(
-        h.send(wrong, &h.cranker).await,
+        send_cancel(&h, cancel(&h, &keys, 0), 0).await,
         EscrowError::RentPayerMismatch,
     );
-    let lamports = |k| h.svm().with_svm(|svm| svm.get_balance(&k).unwrap_or(0));
-    let rent = lamports(h.escrow(0)) + lamports(escrow_vault_address(&h.escrow(0)).0);
-    let payer_before = lamports(h.agent.pubkey());
-    let out = h.send(close, &h.cranker).await.unwrap();
-    assert_eq!(lamports(h.agent.pubkey()), payer_before + rent);
+    assert_eq!(h.balances().await, before);
+    // With the recorded payer the rent goes back to the cranker.
+    let keys = EscrowAccounts {
+        rent_payer: h.cranker.pubkey(),
+        ..keys
+    };
+    let (agent_before, cranker_before) = (
+        lamports(&h, &h.agent.pubkey()),
+        lamports(&h, &h.cranker.pubkey()),
+    );
+    let out = send_cancel(&h, cancel(&h, &keys, 0), 0).await.unwrap();
+    assert!(matches!(
+        out.events.as_slice(),
+        [EscrowEvent::EscrowCancelled(e)] if e.rent_returned == ESCROW_RENT
+    ));
+    assert_eq!(
+        lamports(&h, &h.cranker.pubkey()),
+        cranker_before + ESCROW_RENT
+    );
+    assert_eq!(lamports(&h, &h.agent.pubkey()), agent_before);
+    assert_eq!(h.balances().await["locked"], 0);
+}
+
+#[tokio::test]
+async fn escrow_is_closed_at_settlement_with_rent_back_at_the_payer() {
+    // Given an instant escrow (the agent paid the rent) released at START.
+    let h = Harness::with_policy().await;
+    h.create_escrow(0, 0, 10 * USDC).await.unwrap();
+    assert_eq!(lamports(&h, &h.escrow(0)), ESCROW_RENT);
+    let agent_before = lamports(&h, &h.agent.pubkey());
+    let out = h.submit_proof(0, 0).await.unwrap();
+    // The escrow is gone in the same instruction and the rent is back at the agent.
     assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
-    assert_eq!(lamports(escrow_vault_address(&h.escrow(0)).0), 0);
-    assert!(
-        matches!(out.events.as_slice(), [EscrowEvent::EscrowClosed(e)] if e.lamports == rent && e.state == EscrowState::Released)
+    assert_eq!(lamports(&h, &h.escrow(0)), 0);
+    assert_eq!(lamports(&h, &h.agent.pubkey()), agent_before + ESCROW_RENT);
+    assert!(matches!(
+        out.events.as_slice(),
+        [EscrowEvent::ProofSubmitted(_), EscrowEvent::EscrowReleased(e)] if e.rent_returned == ESCROW_RENT
+    ));
+    // Nothing is left to close: escrow_close fails on the missing account.
+    assert_code(
+        h.send(close(&h, 0, &h.agent.pubkey()), &h.cranker).await,
+        AnchorError::AccountOwnedByWrongProgram.into(),
     );
 }
 
@@ -114,53 +206,168 @@ async fn open_escrows_cannot_be_closed() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, 50 * USDC).await.unwrap();
     h.svm().set_unix_timestamp(START + 10 * 86_400);
-    let close = instructions::escrow_close(
-        &h.cranker.pubkey(),
-        &h.escrow(0),
-        &h.agent.pubkey(),
-        &h.token_program,
-    );
+    let before = h.balances().await;
+    // Funded (even long past its deadline): refused.
     assert_program_error(
-        h.send(close.clone(), &h.cranker).await,
+        h.send(close(&h, 0, &h.agent.pubkey()), &h.cranker).await,
         EscrowError::InvalidEscrowState,
     );
-    h.refund(0).await.unwrap();
+    // ProofSubmitted and Disputed: refused.
+    h.create_escrow(1, 0, 50 * USDC).await.unwrap();
+    h.submit_proof(1, 0).await.unwrap();
     assert_program_error(
-        h.send(close.clone(), &h.cranker).await,
-        EscrowError::CloseTooEarly,
+        h.send(close(&h, 1, &h.agent.pubkey()), &h.cranker).await,
+        EscrowError::InvalidEscrowState,
     );
-    h.svm().advance_clock(86_400);
-    h.send(close, &h.cranker).await.unwrap();
-}
-
-#[tokio::test]
-async fn closed_id_can_only_be_reused_deliberately() {
-    // A closed escrow's id is free again; recreating it is a new escrow that
-    // starts from Funded and is charged to the caps again (no stale state).
-    let h = Harness::with_policy().await;
-    h.create_escrow(0, 0, 10 * USDC).await.unwrap();
-    h.submit_proof(0, 0).await.unwrap();
-    h.svm().advance_clock(86_400);
     h.send(
-        instructions::escrow_close(
-            &h.cranker.pubkey(),
-            &h.escrow(0),
-            &h.agent.pubkey(),
-            &h.token_program,
-        ),
-        &h.cranker,
+        instructions::escrow_dispute(&h.agent.pubkey(), &h.policy(), &h.escrow(1)),
+        &h.agent,
     )
     .await
     .unwrap();
-    h.create_escrow(0, 0, 20 * USDC).await.unwrap();
+    assert_program_error(
+        h.send(close(&h, 1, &h.agent.pubkey()), &h.cranker).await,
+        EscrowError::InvalidEscrowState,
+    );
+    assert_eq!(h.balances().await["locked"], 100 * USDC);
+    assert_eq!(h.balances().await["vault"], before["vault"]);
+    assert_eq!(lamports(&h, &h.escrow(0)), ESCROW_RENT);
+    // Refunding closes it (no escrow_close needed).
+    let out = h.refund(0).await.unwrap();
+    assert!(matches!(
+        out.events.as_slice(),
+        [EscrowEvent::EscrowRefunded(e)] if e.rent_returned == ESCROW_RENT && e.from_state == EscrowState::Funded
+    ));
+    assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn upstream_kept_by_dependents_closes_via_escrow_close() {
+    // Given research (#0, instant) with two dependents (#1, #2).
+    let h = Harness::with_policy().await;
+    h.create_escrow(0, 0, 10 * USDC).await.unwrap();
+    create_dependent(&h, 1, 1, 10 * USDC, 0).await;
+    create_dependent(&h, 2, 2, 10 * USDC, 0).await;
+    assert_eq!(h.escrow_state(0).await.dependents, 2);
+    let upstream_rent = lamports(&h, &h.escrow(0));
+    assert_eq!(upstream_rent, ESCROW_RENT);
+    // When #0 is released, it stays (terminal) for its dependents: no rent back yet.
+    let agent_before = lamports(&h, &h.agent.pubkey());
+    let out = h.submit_proof(0, 0).await.unwrap();
+    assert!(matches!(
+        out.events.as_slice(),
+        [EscrowEvent::ProofSubmitted(_), EscrowEvent::EscrowReleased(e)] if e.rent_returned == 0 && e.locked == 20 * USDC
+    ));
+    assert_eq!(lamports(&h, &h.agent.pubkey()), agent_before);
     let e = h.escrow_state(0).await;
     assert_eq!(
-        (e.state, e.amount, e.proof_hash),
-        (EscrowState::Funded as u8, 20 * USDC, [0; 32])
+        (e.state, e.dependents, e.state_at),
+        (EscrowState::Released as u8, 2, START)
     );
+    // escrow_close: HasDependents while they are open; rent payer checked.
+    assert_program_error(
+        h.send(close(&h, 0, &h.agent.pubkey()), &h.cranker).await,
+        EscrowError::HasDependents,
+    );
+    // One dependent settles (cancelled): one dependent left.
+    let ix = instructions::escrow_cancel(
+        &h.agent.pubkey(),
+        &h.providers[1].pubkey(),
+        &h.keys(1, 1, Some(0)),
+    );
+    h.client
+        .send(&[ix], &h.providers[1], &[&h.agent])
+        .await
+        .unwrap();
+    assert_eq!(h.escrow_state(0).await.dependents, 1);
+    assert_program_error(
+        h.send(close(&h, 0, &h.agent.pubkey()), &h.cranker).await,
+        EscrowError::HasDependents,
+    );
+    // The other is paid (its dependency is Released).
+    let proof = instructions::escrow_submit_proof(
+        &h.providers[2].pubkey(),
+        &h.keys(2, 2, Some(0)),
+        proof_hash(2),
+    );
+    h.send(proof, &h.providers[2]).await.unwrap();
+    assert_eq!(h.escrow_state(0).await.dependents, 0);
+    assert_eq!(h.balances().await["locked"], 0);
+    // Now anyone closes it; the rent must go to the recorded payer.
+    assert_program_error(
+        h.send(close(&h, 0, &h.cranker.pubkey()), &h.cranker).await,
+        EscrowError::RentPayerMismatch,
+    );
+    let agent_before = lamports(&h, &h.agent.pubkey());
+    let before = h.balances().await;
+    let out = h
+        .send(close(&h, 0, &h.agent.pubkey()), &h.cranker)
+        .await
+        .unwrap();
+    assert_eq!(
+        lamports(&h, &h.agent.pubkey()),
+        agent_before + upstream_rent
+    );
+    assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
+    assert_eq!(h.balances().await, before, "closing moves no tokens");
+    match out.events.as_slice() {
+        [EscrowEvent::EscrowClosed(e)] => {
+            assert_eq!(
+                (e.policy, e.escrow, e.rent_payer, e.lamports, e.state),
+                (
+                    h.policy(),
+                    h.escrow(0),
+                    h.agent.pubkey(),
+                    upstream_rent,
+                    EscrowState::Released
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn escrow_ids_are_never_reused() {
+    // A settled (closed) escrow's id can never be used again: no signature
+    // or approval made for it can ever apply to a new escrow.
+    let h = Harness::with_policy().await;
+    h.create_escrow(0, 0, 10 * USDC).await.unwrap();
+    h.submit_proof(0, 0).await.unwrap();
+    assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
+    let before = h.balances().await;
+    assert_program_error(
+        h.create_escrow(0, 0, 20 * USDC).await,
+        EscrowError::EscrowIdUnavailable,
+    );
+    // Likewise after a cancel and after a refund.
+    h.create_escrow(1, 0, 10 * USDC).await.unwrap();
+    send_cancel(&h, cancel(&h, &h.keys(1, 0, None), 0), 0)
+        .await
+        .unwrap();
+    let args = h
+        .escrow_args(2, h.providers[0].pubkey(), 10 * USDC, 60)
+        .await;
+    h.create_escrow_with(args).await.unwrap();
+    h.svm().advance_clock(60);
+    h.refund(2).await.unwrap();
+    let before_retry = h.balances().await;
+    for id in [0, 1, 2] {
+        assert_program_error(
+            h.create_escrow(id, 0, 20 * USDC).await,
+            EscrowError::EscrowIdUnavailable,
+        );
+        assert!(h.client.escrow(&h.escrow(id)).await.unwrap().is_none());
+    }
+    assert_eq!(h.balances().await, before_retry);
     assert_eq!(
         h.balances().await["provider_0"],
-        10 * USDC,
+        before["provider_0"],
         "no second payout"
     );
+    let p = h.policy_state().await;
+    assert_eq!((p.escrows_created, p.next_escrow_id), (3, 3));
+    // A fresh id works.
+    h.create_escrow(3, 0, 20 * USDC).await.unwrap();
+    assert_eq!(h.policy_state().await.next_escrow_id, 4);
 }

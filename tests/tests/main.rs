@@ -2,20 +2,14 @@
 //! Each failure asserts the exact error code and that no balance moved.
 
 mod allowlist;
-mod attestation;
 mod cancel_close;
-mod compute_units;
 mod disputes;
 mod escrow_approve;
 mod escrow_create;
 mod escrow_refund;
 mod escrow_release;
 mod escrow_submit_proof;
-mod faults;
 mod pipeline;
 mod policy_admin;
 mod policy_create;
 mod policy_deposit;
-mod properties;
-mod substitution;
-mod token_2022;

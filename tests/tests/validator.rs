@@ -1,18 +1,29 @@
 //! End-to-end over JSON-RPC against a real solana-test-validator (the
 //! registry-built .so loaded as an upgradeable program at genesis): the seed
 //! scenario through the client's RPC backend and through the `agent-escrow`
-//! binary with `-u localhost`, concurrent agents, forced duplicate creates.
-//! Throughput and latency are printed (measured, never asserted).
+//! binary with `-u localhost`, concurrent agents, concurrent creates on one
+//! policy, forced duplicate creates, and a deploy through the upgradeable
+//! loader. Throughput and latency are printed (measured, never asserted).
+//!
+//! v2 layout: escrows hold no tokens (their amounts are locked in the pooled
+//! policy vault: vault = free + locked), ids come from the policy's
+//! `next_escrow_id` and are never reused, and an escrow is closed when it
+//! settles (rent back to its payer) unless other escrows depend on it.
 //!
 //! Built only with `--features validator`; run by `scripts/validator-tests.sh`
 //! inside a loopback-only network namespace.
 
-use std::time::{Duration, Instant};
+use std::{
+    future::Future,
+    pin::Pin,
+    task::Poll,
+    time::{Duration, Instant},
+};
 
 use agent_escrow::{
     error::EscrowError,
     instructions::{EscrowCreateArgs, PolicyCreateArgs},
-    state::EscrowState,
+    state::{Escrow, EscrowState, ReleaseTier},
 };
 use agent_escrow_client::{
     events::EscrowEvent,
@@ -20,14 +31,82 @@ use agent_escrow_client::{
     pda::{associated_token_address, escrow_address, policy_address},
     rpc::RpcTransport,
     sha256,
-    transport::Transport,
+    transport::{Transport, TxOutcome},
     ClientError, CreateOutcome, EscrowClient, Keypair, Signer,
 };
-use agent_escrow_tests::{validator::Validator, USDC};
+use agent_escrow_tests::{default_limits, validator::Validator, USDC};
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token::spl_token;
+use solana_transaction::Transaction;
 
 const SOL: u64 = 1_000_000_000;
+
+/// The first event of type `$name` in `$out.events` (a clone); panics naming
+/// the events found when there is none.
+macro_rules! event {
+    ($out:expr, $name:ident) => {{
+        let out: &TxOutcome = &$out;
+        out.events
+            .iter()
+            .find_map(|e| match e {
+                EscrowEvent::$name(x) => Some(x.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} missing from {:?}",
+                    stringify!($name),
+                    out.events.iter().map(|e| e.name()).collect::<Vec<_>>()
+                )
+            })
+    }};
+}
+
+/// Runs `futures` concurrently on the current task (no `Send` needed) and
+/// returns their outputs in order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs
+        .into_iter()
+        .map(|o| o.expect("polled to completion"))
+        .collect()
+}
+
+/// Everything a failed instruction must leave as it was, and what the
+/// conservation invariant ties together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Books {
+    vault: u64,
+    locked: u64,
+    next_escrow_id: u64,
+    escrows_created: u64,
+    owner_tokens: u64,
+    providers: Vec<u64>,
+}
+
+impl Books {
+    fn free(&self) -> u64 {
+        self.vault - self.locked
+    }
+}
 
 struct World {
     client: EscrowClient<RpcTransport>,
@@ -83,21 +162,27 @@ impl World {
         policy_address(&self.owner.pubkey(), &self.agent.pubkey(), &self.mint).0
     }
 
+    fn escrow_key(&self, id: u64) -> Pubkey {
+        escrow_address(&self.policy(), id).0
+    }
+
+    /// per_escrow_max 100, instant up to 25, delay up to 60 (then approval),
+    /// daily cap 1,000, monthly 5,000; the owner is the arbiter.
     async fn create_policy(&self, delay_seconds: i64, deposit: u64) {
         let args = PolicyCreateArgs {
-            agent: self.agent.pubkey(),
-            per_escrow_max: 100 * USDC,
             daily_cap: 1_000 * USDC,
             monthly_cap: 5_000 * USDC,
-            instant_max: 25 * USDC,
-            delay_max: 60 * USDC,
             delay_seconds,
-            expires_at: 0,
-            require_allowlist: false,
+            ..default_limits(self.agent.pubkey())
         };
         let ix =
             instructions::policy_create(&self.owner.pubkey(), &self.mint, &spl_token::ID, args);
-        self.client.send(&[ix], &self.owner, &[]).await.unwrap();
+        let out = self.client.send(&[ix], &self.owner, &[]).await.unwrap();
+        let created = event!(out, PolicyCreated);
+        assert_eq!(
+            (created.arbiter, created.delay_seconds),
+            (self.owner.pubkey(), delay_seconds)
+        );
         let ix = instructions::policy_deposit(
             &self.policy(),
             &self.mint,
@@ -106,7 +191,10 @@ impl World {
             &self.owner_ata,
             deposit,
         );
-        self.client.send(&[ix], &self.owner, &[]).await.unwrap();
+        let out = self.client.send(&[ix], &self.owner, &[]).await.unwrap();
+        assert_eq!(event!(out, Deposited).vault_balance, deposit);
+        let policy = self.client.policy(&self.policy()).await.unwrap();
+        assert_eq!((policy.next_escrow_id, policy.locked), (0, 0));
     }
 
     async fn args(
@@ -119,13 +207,13 @@ impl World {
     ) -> EscrowCreateArgs {
         EscrowCreateArgs {
             escrow_id: id,
+            bump: 0, // the builder sets the canonical bump
             provider: self.providers[provider].pubkey(),
             amount,
             task_hash: sha256(format!("task {id}").as_bytes()),
             deadline: self.client.transport().unix_timestamp().await.unwrap() + deadline_in,
             verifier: None,
-            arbiter: None,
-            depends_on: depends_on.map(|u| escrow_address(&self.policy(), u).0),
+            depends_on: depends_on.map(|u| self.escrow_key(u)),
         }
     }
 
@@ -142,10 +230,25 @@ impl World {
             .await
     }
 
+    /// Creates escrow `id` (the agent pays its rent) and returns the
+    /// transaction; panics unless this call created it.
+    async fn created(
+        &self,
+        id: u64,
+        provider: usize,
+        amount: u64,
+        depends_on: Option<u64>,
+    ) -> TxOutcome {
+        match self.create(id, provider, amount, depends_on).await {
+            Ok(CreateOutcome::Created(out)) => out,
+            other => panic!("create {id}: {other:?}"),
+        }
+    }
+
     fn keys(&self, id: u64, provider: usize, depends_on: Option<u64>) -> EscrowAccounts {
         EscrowAccounts {
             policy: self.policy(),
-            escrow: escrow_address(&self.policy(), id).0,
+            escrow: self.escrow_key(id),
             mint: self.mint,
             token_program: spl_token::ID,
             provider_token: associated_token_address(
@@ -153,16 +256,12 @@ impl World {
                 &self.mint,
                 &spl_token::ID,
             ),
-            depends_on: depends_on.map(|u| escrow_address(&self.policy(), u).0),
+            rent_payer: self.agent.pubkey(),
+            depends_on: depends_on.map(|u| self.escrow_key(u)),
         }
     }
 
-    async fn prove(
-        &self,
-        id: u64,
-        provider: usize,
-        depends_on: Option<u64>,
-    ) -> agent_escrow_client::transport::TxOutcome {
+    async fn prove(&self, id: u64, provider: usize, depends_on: Option<u64>) -> TxOutcome {
         let p = &self.providers[provider];
         let ix = instructions::escrow_submit_proof(
             &p.pubkey(),
@@ -172,11 +271,82 @@ impl World {
         self.client.send(&[ix], p, &[]).await.unwrap()
     }
 
+    /// Sends `ix` signed (and paid) by the owner.
+    async fn owner_sends(
+        &self,
+        ix: anchor_lang::solana_program::instruction::Instruction,
+    ) -> Result<TxOutcome, ClientError> {
+        self.client.send(&[ix], &self.owner, &[]).await
+    }
+
     async fn balance(&self, owner: &Pubkey) -> u64 {
         self.client
             .token_balance(&associated_token_address(owner, &self.mint, &spl_token::ID))
             .await
             .unwrap()
+    }
+
+    async fn lamports(&self, key: &Pubkey) -> u64 {
+        self.client
+            .transport()
+            .get_account(key)
+            .await
+            .unwrap()
+            .map_or(0, |a| a.lamports)
+    }
+
+    async fn escrow(&self, id: u64) -> Option<Escrow> {
+        self.client.escrow(&self.escrow_key(id)).await.unwrap()
+    }
+
+    /// Rent of an escrow account with / without a depends_on key.
+    async fn escrow_rent(&self, depends_on: bool) -> u64 {
+        self.client
+            .transport()
+            .minimum_balance_for_rent_exemption(Escrow::space(false, depends_on))
+            .await
+            .unwrap()
+    }
+
+    /// The books, after checking the conservation invariant: the vault
+    /// covers the locked amount, and locked = the sum of the open escrows.
+    async fn books(&self) -> Books {
+        let policy = self.client.policy(&self.policy()).await.unwrap();
+        let vault = self.client.token_balance(&policy.vault).await.unwrap();
+        let open: u64 = self
+            .client
+            .list_escrows(Some(&self.policy()), None, None)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|(_, e)| {
+                !EscrowState::from_u8(e.state)
+                    .expect("known state")
+                    .is_terminal()
+            })
+            .map(|(_, e)| e.amount)
+            .sum();
+        assert!(vault >= policy.locked, "vault {vault} < locked {}", policy.locked);
+        assert_eq!(policy.locked, open, "locked != sum of the open escrows");
+        let mut providers = Vec::new();
+        for p in &self.providers {
+            providers.push(self.balance(&p.pubkey()).await);
+        }
+        Books {
+            vault,
+            locked: policy.locked,
+            next_escrow_id: policy.next_escrow_id,
+            escrows_created: policy.escrows_created,
+            owner_tokens: self.client.token_balance(&self.owner_ata).await.unwrap(),
+            providers,
+        }
+    }
+
+    /// `result` failed with the program's `error` (callers compare the books).
+    #[track_caller]
+    fn refused<T: std::fmt::Debug>(&self, result: Result<T, ClientError>, error: EscrowError) {
+        let err = result.expect_err("expected a program error");
+        assert_eq!(err.program_code(), Some(error.into()), "{err}");
     }
 }
 
@@ -186,99 +356,401 @@ async fn sleep_until_cluster_time(rpc: &RpcTransport, unix: i64) {
     }
 }
 
-/// The seed scenario over the client's RPC backend.
-async fn seed_scenario(validator: &Validator) {
+/// Compute units of some instructions as the validator measured them.
+#[derive(Default)]
+struct ComputeUnits(Vec<(&'static str, u64)>);
+
+impl ComputeUnits {
+    fn record(&mut self, name: &'static str, out: &TxOutcome) {
+        if !self.0.iter().any(|(n, _)| *n == name) {
+            self.0.push((name, out.compute_units));
+        }
+    }
+}
+
+/// The seed scenario over the client's RPC backend: the research -> writing
+/// -> review pipeline (each created while its upstream is still open), a
+/// veto resolved 50/50, a refund after a real deadline, the over-cap escrow
+/// refused with 6007; balances, events, closing and rent at every step.
+async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
+    const DELAY: i64 = 3;
     let w = World::new(validator, 3).await;
-    w.create_policy(2, 500 * USDC).await;
-    // research (50, delay tier, 2 s veto window)
-    w.create(1, 0, 50 * USDC, None).await.unwrap();
-    w.prove(1, 0, None).await;
-    let release = instructions::escrow_release(&w.owner.pubkey(), &w.keys(1, 0, None));
-    let early = w
-        .client
-        .send(std::slice::from_ref(&release), &w.owner, &[])
-        .await;
+    w.create_policy(DELAY, 500 * USDC).await;
+    let agent = w.agent.pubkey();
+    let (rent_plain, rent_dependent) = (w.escrow_rent(false).await, w.escrow_rent(true).await);
+    let (research, writing, review) = (0, 1, 2);
+    let start = w.books().await;
     assert_eq!(
-        early.unwrap_err().program_code(),
-        Some(EscrowError::DelayNotElapsed.into())
+        (start.vault, start.locked, start.owner_tokens, start.providers.clone()),
+        (500 * USDC, 0, 9_500 * USDC, vec![0, 0, 0])
     );
-    let proof_at = w
-        .client
-        .escrow(&escrow_address(&w.policy(), 1).0)
-        .await
-        .unwrap()
-        .unwrap()
-        .proof_submitted_at;
-    sleep_until_cluster_time(w.client.transport(), proof_at + 2).await;
-    w.client.send(&[release], &w.owner, &[]).await.unwrap();
-    // writing (75, approval tier) depends on research; review (25, instant) on writing
-    w.create(2, 1, 75 * USDC, Some(1)).await.unwrap();
-    w.prove(2, 1, Some(1)).await;
-    let approve = instructions::escrow_approve(&w.owner.pubkey(), &w.keys(2, 1, Some(1)));
-    w.client.send(&[approve], &w.owner, &[]).await.unwrap();
-    w.create(3, 2, 25 * USDC, Some(2)).await.unwrap();
-    let out = w.prove(3, 2, Some(2)).await;
-    assert!(out
-        .events
-        .iter()
-        .any(|e| matches!(e, EscrowEvent::EscrowReleased(r) if r.amount == 25 * USDC)));
-    // a vetoed delay-tier escrow, resolved 50/50 by the owner
-    w.create(4, 0, 40 * USDC, None).await.unwrap();
-    w.prove(4, 0, None).await;
-    w.client
-        .send(
-            &[instructions::escrow_veto(
-                &w.owner.pubkey(),
-                &w.policy(),
-                &escrow_address(&w.policy(), 4).0,
-            )],
-            &w.owner,
-            &[],
+
+    // The pipeline is created up front, each escrow while its upstream is
+    // still Funded; the ids are the policy's next ones. Nothing moves: the
+    // amounts are locked in the vault.
+    let agent_before = w.lamports(&agent).await;
+    let out = w.created(research, 0, 50 * USDC, None).await;
+    cu.record("escrow_create (validator)", &out);
+    let created = event!(out, EscrowCreated);
+    assert_eq!(
+        (
+            created.escrow,
+            created.escrow_id,
+            created.tier,
+            created.free_balance,
+            created.locked,
+            created.state
+        ),
+        (
+            w.escrow_key(research),
+            research,
+            ReleaseTier::Delay,
+            450 * USDC,
+            50 * USDC,
+            EscrowState::Funded
         )
+    );
+    let created = event!(w.created(writing, 1, 75 * USDC, Some(research)).await, EscrowCreated);
+    assert_eq!(
+        (created.escrow_id, created.tier, created.free_balance, created.locked),
+        (writing, ReleaseTier::Approval, 375 * USDC, 125 * USDC)
+    );
+    let created = event!(w.created(review, 2, 25 * USDC, Some(writing)).await, EscrowCreated);
+    assert_eq!(
+        (created.escrow_id, created.tier, created.free_balance, created.locked),
+        (review, ReleaseTier::Instant, 350 * USDC, 150 * USDC)
+    );
+    // The agent paid the three rents (plus fees); each account holds its rent.
+    let paid = agent_before - w.lamports(&agent).await;
+    let rents = rent_plain + 2 * rent_dependent;
+    assert!(
+        paid >= rents && paid - rents < 100_000,
+        "agent paid {paid}, rents {rents}"
+    );
+    assert_eq!(w.lamports(&w.escrow_key(research)).await, rent_plain);
+    assert_eq!(w.lamports(&w.escrow_key(writing)).await, rent_dependent);
+    assert_eq!(w.lamports(&w.escrow_key(review)).await, rent_dependent);
+    let dependents = |e: Option<Escrow>| e.map(|e| (e.state, e.dependents, e.rent_payer));
+    assert_eq!(
+        dependents(w.escrow(research).await),
+        Some((EscrowState::Funded as u8, 1, agent))
+    );
+    assert_eq!(
+        dependents(w.escrow(writing).await),
+        Some((EscrowState::Funded as u8, 1, agent))
+    );
+    assert_eq!(
+        dependents(w.escrow(review).await),
+        Some((EscrowState::Funded as u8, 0, agent))
+    );
+    let books = w.books().await;
+    assert_eq!(
+        (books.vault, books.locked, books.free(), books.next_escrow_id),
+        (500 * USDC, 150 * USDC, 350 * USDC, 3)
+    );
+    let funded = w
+        .client
+        .list_escrows(Some(&w.policy()), None, Some(EscrowState::Funded))
         .await
         .unwrap();
-    let resolve = instructions::escrow_resolve(&w.owner.pubkey(), &w.keys(4, 0, None), 5_000);
-    w.client.send(&[resolve], &w.owner, &[]).await.unwrap();
-    // a refund after a real deadline (4 s of cluster time)
-    let args = w.args(5, 1, 10 * USDC, 4, None).await;
+    assert_eq!(
+        funded.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        {
+            let mut keys = vec![w.escrow_key(0), w.escrow_key(1), w.escrow_key(2)];
+            keys.sort();
+            keys
+        }
+    );
+
+    // review's proof arrives first: instant tier, but writing is not
+    // released, so it is recorded and not paid.
+    let out = w.prove(review, 2, Some(writing)).await;
+    assert_eq!(
+        out.events.iter().map(|e| e.name()).collect::<Vec<_>>(),
+        ["ProofSubmitted"]
+    );
+    assert_eq!(
+        w.escrow(review).await.unwrap().state,
+        EscrowState::ProofSubmitted as u8
+    );
+    let release_review =
+        instructions::escrow_release(&w.owner.pubkey(), &w.keys(review, 2, Some(writing)));
+    w.refused(
+        w.owner_sends(release_review.clone()).await,
+        EscrowError::DependencyNotReleased,
+    );
+    assert_eq!(w.books().await, books);
+
+    // writing's proof: the owner's approval must wait for research.
+    w.prove(writing, 1, Some(research)).await;
+    let approve = instructions::escrow_approve(&w.owner.pubkey(), &w.keys(writing, 1, Some(research)));
+    w.refused(
+        w.owner_sends(approve.clone()).await,
+        EscrowError::DependencyNotReleased,
+    );
+    assert_eq!(w.books().await, books);
+
+    // research (delay tier): release refused before the delay, paid after it
+    // by anyone; its account stays while writing depends on it.
+    w.prove(research, 0, None).await;
+    let release = instructions::escrow_release(&w.owner.pubkey(), &w.keys(research, 0, None));
+    w.refused(
+        w.owner_sends(release.clone()).await,
+        EscrowError::DelayNotElapsed,
+    );
+    assert_eq!(w.books().await, books);
+    let proof_at = w.escrow(research).await.unwrap().state_at;
+    sleep_until_cluster_time(w.client.transport(), proof_at + DELAY).await;
+    let out = w.owner_sends(release).await.unwrap();
+    cu.record("escrow_release, delay tier (validator)", &out);
+    let released = event!(out, EscrowReleased);
+    assert_eq!(
+        (
+            released.escrow,
+            released.amount,
+            released.tier,
+            released.released_by,
+            released.locked,
+            released.rent_returned,
+            released.state
+        ),
+        (
+            w.escrow_key(research),
+            50 * USDC,
+            ReleaseTier::Delay,
+            w.owner.pubkey(),
+            100 * USDC,
+            0,
+            EscrowState::Released
+        )
+    );
+    assert_eq!(
+        dependents(w.escrow(research).await),
+        Some((EscrowState::Released as u8, 1, agent))
+    );
+    let close_research =
+        instructions::escrow_close(&w.owner.pubkey(), &w.escrow_key(research), &agent);
+    w.refused(
+        w.owner_sends(close_research.clone()).await,
+        EscrowError::HasDependents,
+    );
+    let kept = w
+        .client
+        .list_escrows(Some(&w.policy()), None, Some(EscrowState::Released))
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        [w.escrow_key(research)]
+    );
+    let books = w.books().await;
+    assert_eq!(
+        (books.vault, books.locked, books.providers.clone()),
+        (450 * USDC, 100 * USDC, vec![50 * USDC, 0, 0])
+    );
+
+    // The owner approves writing: paid; research loses its dependent;
+    // writing stays while review depends on it.
+    let out = w.owner_sends(approve).await.unwrap();
+    cu.record("escrow_approve (validator)", &out);
+    let released = event!(out, EscrowReleased);
+    assert_eq!(
+        (
+            released.amount,
+            released.tier,
+            released.locked,
+            released.rent_returned
+        ),
+        (75 * USDC, ReleaseTier::Approval, 25 * USDC, 0)
+    );
+    assert_eq!(
+        dependents(w.escrow(research).await),
+        Some((EscrowState::Released as u8, 0, agent))
+    );
+    assert_eq!(
+        dependents(w.escrow(writing).await),
+        Some((EscrowState::Released as u8, 1, agent))
+    );
+
+    // research can now be closed by anyone: the rent goes to the agent.
+    let agent_before = w.lamports(&agent).await;
+    let out = w.owner_sends(close_research).await.unwrap();
+    let closed = event!(out, EscrowClosed);
+    assert_eq!(
+        (closed.escrow, closed.rent_payer, closed.lamports, closed.state),
+        (w.escrow_key(research), agent, rent_plain, EscrowState::Released)
+    );
+    assert!(w.escrow(research).await.is_none());
+    assert_eq!(w.lamports(&agent).await, agent_before + rent_plain);
+
+    // review (proven earlier) is released by anyone now that writing is:
+    // it closes at once, rent back to the agent.
+    let agent_before = w.lamports(&agent).await;
+    let out = w.owner_sends(release_review).await.unwrap();
+    let released = event!(out, EscrowReleased);
+    assert_eq!(
+        (
+            released.amount,
+            released.tier,
+            released.locked,
+            released.rent_returned
+        ),
+        (25 * USDC, ReleaseTier::Instant, 0, rent_dependent)
+    );
+    assert!(w.escrow(review).await.is_none());
+    assert_eq!(w.lamports(&agent).await, agent_before + rent_dependent);
+    assert_eq!(
+        dependents(w.escrow(writing).await),
+        Some((EscrowState::Released as u8, 0, agent))
+    );
+    let agent_before = w.lamports(&agent).await;
+    let out = w
+        .owner_sends(instructions::escrow_close(
+            &w.owner.pubkey(),
+            &w.escrow_key(writing),
+            &agent,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(event!(out, EscrowClosed).lamports, rent_dependent);
+    assert!(w.escrow(writing).await.is_none());
+    assert_eq!(w.lamports(&agent).await, agent_before + rent_dependent);
+    let books = w.books().await;
+    assert_eq!(
+        (books.vault, books.locked, books.providers.clone()),
+        (350 * USDC, 0, vec![50 * USDC, 75 * USDC, 25 * USDC])
+    );
+
+    // A vetoed delay-tier escrow, resolved 50/50 by the owner (the policy's
+    // arbiter): 20 paid, 20 free again, the account closed.
+    let veto_id = w.client.next_escrow_id(&w.policy()).await.unwrap();
+    assert_eq!(veto_id, 3);
+    w.created(veto_id, 0, 40 * USDC, None).await;
+    w.prove(veto_id, 0, None).await;
+    let out = w
+        .owner_sends(instructions::escrow_veto(
+            &w.owner.pubkey(),
+            &w.policy(),
+            &w.escrow_key(veto_id),
+        ))
+        .await
+        .unwrap();
+    let disputed = event!(out, EscrowDisputed);
+    assert_eq!(
+        (disputed.veto, disputed.amount, disputed.state),
+        (true, 40 * USDC, EscrowState::Disputed)
+    );
+    let agent_before = w.lamports(&agent).await;
+    let resolve = instructions::escrow_resolve(&w.owner.pubkey(), &w.keys(veto_id, 0, None), 5_000);
+    let out = w.owner_sends(resolve).await.unwrap();
+    let resolved = event!(out, DisputeResolved);
+    assert_eq!(
+        (
+            resolved.arbiter,
+            resolved.provider_bps,
+            resolved.provider_amount,
+            resolved.refund_amount,
+            resolved.rent_returned,
+            resolved.state
+        ),
+        (
+            w.owner.pubkey(),
+            5_000,
+            20 * USDC,
+            20 * USDC,
+            rent_plain,
+            EscrowState::Resolved
+        )
+    );
+    assert!(w.escrow(veto_id).await.is_none());
+    assert_eq!(w.lamports(&agent).await, agent_before + rent_plain);
+    let books = w.books().await;
+    assert_eq!(
+        (books.vault, books.locked, books.providers[0]),
+        (330 * USDC, 0, 70 * USDC)
+    );
+
+    // A refund after a real deadline (4 s of cluster time): no tokens move,
+    // the 10 are free again, the account is closed.
+    let refund_id = 4;
+    let args = w.args(refund_id, 1, 10 * USDC, 4, None).await;
     let deadline = args.deadline;
     w.client
         .escrow_create(&w.agent, &w.agent, &w.policy(), args)
         .await
         .unwrap();
-    sleep_until_cluster_time(w.client.transport(), deadline).await;
-    let refund = instructions::escrow_refund(
-        &w.owner.pubkey(),
-        &w.policy(),
-        &escrow_address(&w.policy(), 5).0,
-        &w.mint,
-        &spl_token::ID,
-    );
-    w.client.send(&[refund], &w.owner, &[]).await.unwrap();
-    // over the per-escrow cap: refused in preflight with the program's error
-    let over = w.create(6, 0, 150 * USDC, None).await.unwrap_err();
+    let books = w.books().await;
     assert_eq!(
-        over.program_code(),
-        Some(EscrowError::PerEscrowCapExceeded.into()),
-        "{over}"
+        (books.vault, books.locked, books.free()),
+        (330 * USDC, 10 * USDC, 320 * USDC)
     );
-    assert!(w
-        .client
-        .escrow(&escrow_address(&w.policy(), 6).0)
-        .await
-        .unwrap()
-        .is_none());
+    let refund = instructions::escrow_refund(&w.owner.pubkey(), &w.keys(refund_id, 1, None));
+    w.refused(
+        w.owner_sends(refund.clone()).await,
+        EscrowError::DeadlineNotReached,
+    );
+    assert_eq!(w.books().await, books);
+    sleep_until_cluster_time(w.client.transport(), deadline).await;
+    let agent_before = w.lamports(&agent).await;
+    let out = w.owner_sends(refund).await.unwrap();
+    let refunded = event!(out, EscrowRefunded);
+    assert_eq!(
+        (
+            refunded.amount,
+            refunded.from_state,
+            refunded.free_balance,
+            refunded.spent_24h,
+            refunded.rent_returned,
+            refunded.state
+        ),
+        (
+            10 * USDC,
+            EscrowState::Funded,
+            330 * USDC,
+            170 * USDC,
+            rent_plain,
+            EscrowState::Refunded
+        )
+    );
+    assert!(w.escrow(refund_id).await.is_none());
+    assert_eq!(w.lamports(&agent).await, agent_before + rent_plain);
 
-    // Balances: providers 50 + 20, 75, 25; vault 500 - 50 - 75 - 25 - 40 + 20 - 10 + 10.
-    assert_eq!(w.balance(&w.providers[0].pubkey()).await, 70 * USDC);
-    assert_eq!(w.balance(&w.providers[1].pubkey()).await, 75 * USDC);
-    assert_eq!(w.balance(&w.providers[2].pubkey()).await, 25 * USDC);
+    // Over the per-escrow cap: refused in preflight with the program's
+    // error; nothing changes and the id stays free.
+    let books = w.books().await;
+    w.refused(
+        w.create(5, 0, 150 * USDC, None).await,
+        EscrowError::PerEscrowCapExceeded,
+    );
+    assert!(w.escrow(5).await.is_none());
+    assert_eq!(w.books().await, books);
+
+    // Final balances: providers 50 + 20, 75, 25; vault 500 - 170 paid.
+    assert_eq!(
+        books,
+        Books {
+            vault: 330 * USDC,
+            locked: 0,
+            next_escrow_id: 5,
+            escrows_created: 5,
+            owner_tokens: 9_500 * USDC,
+            providers: vec![70 * USDC, 75 * USDC, 25 * USDC],
+        }
+    );
     let policy = w.client.policy(&w.policy()).await.unwrap();
     assert_eq!(
-        w.client.token_balance(&policy.vault).await.unwrap(),
-        330 * USDC
+        (policy.total_released, policy.total_refunded),
+        (170 * USDC, 30 * USDC)
     );
-    // The audit trail, read back through getSignaturesForAddress + getTransaction.
+    // Every escrow is settled and closed: none is listed any more.
+    assert!(w
+        .client
+        .list_escrows(Some(&w.policy()), None, None)
+        .await
+        .unwrap()
+        .is_empty());
+    // The audit trail, read back through getSignaturesForAddress +
+    // getTransaction: it outlives the closed accounts.
     let history = w.client.history(&w.policy(), 1_000).await.unwrap();
     let names: Vec<&str> = history
         .iter()
@@ -299,38 +771,89 @@ async fn seed_scenario(validator: &Validator) {
             "{expected} missing from {names:?}"
         );
     }
+    let count = |name: &str| names.iter().filter(|n| **n == name).count();
+    assert_eq!(
+        (count("EscrowCreated"), count("ProofSubmitted"), count("EscrowReleased")),
+        (5, 4, 3)
+    );
     assert_eq!(names.first(), Some(&"PolicyCreated"));
-    // Listing by memcmp over getProgramAccounts.
-    let released = w
-        .client
-        .list_escrows(Some(&w.policy()), None, Some(EscrowState::Released))
-        .await
-        .unwrap();
-    assert_eq!(released.len(), 3);
+    // escrow_close does not touch the policy: its EscrowClosed is in the
+    // escrow's own history (which also holds the transactions of writing
+    // that named research as its dependency: filtered out here).
+    let research_key = w.escrow_key(research).to_string();
+    let research_history = w.client.history(&w.escrow_key(research), 100).await.unwrap();
+    let names: Vec<&str> = research_history
+        .iter()
+        .flat_map(|h| h.events.iter())
+        .filter(|e| e.record().escrow.as_deref() == Some(research_key.as_str()))
+        .map(|e| e.name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "EscrowCreated",
+            "ProofSubmitted",
+            "EscrowReleased",
+            "EscrowClosed"
+        ],
+        "research's history"
+    );
 }
 
 /// The same kinds of operations through the `agent-escrow` binary, `-u localhost`.
 async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     let dir = tempfile::tempdir().unwrap();
     let rpc = validator.rpc();
+    let rent_plain = rpc
+        .minimum_balance_for_rent_exemption(Escrow::space(false, false))
+        .await
+        .unwrap();
     // The CLI binary of this workspace (built by `make test` before this suite).
     let bin = std::env::var("AGENT_ESCROW_BIN").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../target/debug/agent-escrow").to_string()
     });
+    // `-u localhost` is http://127.0.0.1:8899, where the suite's validator runs.
+    let url = if validator.url == "http://127.0.0.1:8899" {
+        "localhost".to_string()
+    } else {
+        validator.url.clone()
+    };
+    let command = |args: &[&str]| {
+        let mut command = std::process::Command::new(&bin);
+        command
+            .args(["-u", &url])
+            .args(args)
+            .current_dir(dir.path());
+        command
+    };
     let run = |args: &[&str]| {
         let started = Instant::now();
-        let out = std::process::Command::new(&bin)
-            .args(["-u", &validator.url])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let out = command(args).output().unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         (String::from_utf8(out.stdout).unwrap(), started.elapsed())
+    };
+    let json = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.extend(["--output", "json"]);
+        let (out, t) = run(&args);
+        let value: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+        (value, t)
+    };
+    let fails = |args: &[&str], code: i32| {
+        let out = command(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
     };
     let pubkey = |name: &str| {
         run(&["keygen", "new", "-o", &format!("{name}.json")]);
@@ -394,26 +917,65 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     .to_string();
     let (_, t) = run(&["-k", "owner.json", "policy", "deposit", &policy, "500"]);
     time("policy deposit", t);
-    for i in 0..5 {
+    let create_args = |task: &str| {
+        vec![
+            "-k".to_string(),
+            "agent.json".into(),
+            "escrow".into(),
+            "create".into(),
+            policy.clone(),
+            "--provider".into(),
+            provider.clone(),
+            "--amount".into(),
+            "10".into(),
+            "--task-file".into(),
+            task.to_string(),
+            "--deadline".into(),
+            "1h".into(),
+        ]
+    };
+    for i in 0..5u64 {
         std::fs::write(dir.path().join("task.txt"), format!("task {i}")).unwrap();
         std::fs::write(dir.path().join("work.txt"), format!("work {i}")).unwrap();
-        let (_, t) = run(&[
-            "-k",
-            "agent.json",
-            "escrow",
-            "create",
-            &policy,
-            "--provider",
-            &provider,
-            "--amount",
-            "10",
-            "--task-file",
-            "task.txt",
-            "--deadline",
-            "1h",
-        ]);
+        let args = create_args("task.txt");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // The default id is the policy's next one; 10 of the free balance is locked.
+        let (created, t) = json(&args);
         time("escrow create", t);
-        let escrow = run(&[
+        let escrow = created["escrow"].as_str().unwrap().to_string();
+        assert_eq!(
+            (
+                created["escrowId"].as_u64(),
+                created["tier"].as_str(),
+                created["locked"].as_u64(),
+                created["freeBalance"].as_u64(),
+            ),
+            (
+                Some(i),
+                Some("Instant"),
+                Some(10 * USDC),
+                Some((490 - 10 * i) * USDC)
+            ),
+            "{created}"
+        );
+        // Running the same command again reports the open escrow, sends nothing.
+        let (again, t) = json(&args);
+        time("escrow create (re-run: reports the open escrow)", t);
+        assert_eq!(
+            (
+                again["escrow"].as_str(),
+                again["escrowId"].as_u64(),
+                again["alreadyExisted"].as_bool(),
+                again["state"].as_str()
+            ),
+            (Some(escrow.as_str()), Some(i), Some(true), Some("Funded")),
+            "{again}"
+        );
+        assert!(again.get("signature").is_none(), "{again}");
+        // Its address: by id (no network), or the open escrow for these terms.
+        let by_id = run(&["escrow", "address", &policy, "--escrow-id", &i.to_string()]).0;
+        assert_eq!(by_id.trim(), escrow);
+        let (by_terms, t) = run(&[
             "escrow",
             "address",
             &policy,
@@ -423,10 +985,21 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
             "10",
             "--task-file",
             "task.txt",
-        ])
-        .0
-        .trim()
-        .to_string();
+        ]);
+        time("escrow address (open escrow for a task)", t);
+        assert_eq!(by_terms.trim(), escrow);
+        let (shown, t) = json(&["escrow", "show", &escrow]);
+        time("escrow show", t);
+        assert_eq!(
+            (
+                shown["escrowId"].as_u64(),
+                shown["state"].as_str(),
+                shown["rentPayer"].as_str(),
+                shown["rentLamports"].as_u64()
+            ),
+            (Some(i), Some("Funded"), Some(agent.as_str()), Some(rent_plain))
+        );
+        // The proof pays at once; the escrow is closed, its rent back with the agent.
         let (out, t) = run(&[
             "-k",
             "provider.json",
@@ -437,67 +1010,273 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
             "work.txt",
         ]);
         assert!(out.contains("paid (instant tier)"), "{out}");
+        assert!(
+            out.contains(&format!(
+                "The escrow is settled and its account closed: {rent_plain} lamports of rent \
+                 returned to {agent}"
+            )),
+            "{out}"
+        );
         time("escrow proof (instant release)", t);
-        let (_, t) = run(&["policy", "show", &policy]);
+        let err = fails(&["escrow", "show", &escrow], 2);
+        assert!(err.contains("is settled (Released) and closed"), "{err}");
+        let (shown, t) = json(&["policy", "show", &policy]);
         time("policy show", t);
+        assert_eq!(
+            (
+                shown["vaultBalance"].as_u64(),
+                shown["locked"].as_u64(),
+                shown["freeBalance"].as_u64(),
+                shown["nextEscrowId"].as_u64()
+            ),
+            (
+                Some((490 - 10 * i) * USDC),
+                Some(0),
+                Some((490 - 10 * i) * USDC),
+                Some(i + 1)
+            )
+        );
         let (out, t) = run(&["history", "--escrow", &escrow]);
-        assert!(out.contains("EscrowReleased"), "{out}");
+        assert!(
+            out.contains("EscrowCreated")
+                && out.contains("ProofSubmitted")
+                && out.contains("EscrowReleased"),
+            "{out}"
+        );
         time("history --escrow", t);
     }
-    let (out, t) = run(&["escrow", "list", "--policy", &policy, "--output", "json"]);
+    // Settled escrows are closed: the list is empty.
+    let (listed, t) = json(&["escrow", "list", "--policy", &policy]);
     time("escrow list", t);
-    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(listed["escrows"].as_array().unwrap().len(), 5);
-    let (out, _) = run(&["mint", "balance", &mint, &provider, "--output", "json"]);
-    let balance: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed["escrows"].as_array().unwrap().len(), 0, "{listed}");
+    let (balance, _) = json(&["mint", "balance", &mint, &provider]);
     assert_eq!(balance["amount"].as_u64(), Some(50 * USDC));
+
+    // Three agent processes create at once on this policy with the default
+    // id: each ends with its own escrow under a distinct id (5, 6, 7).
+    let started = Instant::now();
+    let children: Vec<_> = (0..3)
+        .map(|k| {
+            let task = format!("parallel-{k}.txt");
+            std::fs::write(dir.path().join(&task), format!("parallel task {k}")).unwrap();
+            let mut args = create_args(&task);
+            args.extend(["--output".into(), "json".into()]);
+            command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "concurrent escrow create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(created.get("alreadyExisted").is_none(), "{created}");
+        ids.push(created["escrowId"].as_u64().unwrap());
+    }
+    time("escrow create, 3 processes at once (all done)", started.elapsed());
+    ids.sort();
+    assert_eq!(ids, [5, 6, 7]);
+    let (shown, _) = json(&["policy", "show", &policy]);
+    assert_eq!(
+        (
+            shown["locked"].as_u64(),
+            shown["nextEscrowId"].as_u64(),
+            shown["escrowsCreated"].as_u64()
+        ),
+        (Some(30 * USDC), Some(8), Some(8))
+    );
+    let (listed, _) = json(&["escrow", "list", "--policy", &policy, "--state", "funded"]);
+    assert_eq!(listed["escrows"].as_array().unwrap().len(), 3, "{listed}");
     timings
 }
 
-/// Several agents creating and settling escrows at once, plus forced duplicate
-/// creates. Returns (escrows settled, seconds) for the concurrent run.
-async fn concurrency(validator: &Validator) -> (usize, Duration) {
+/// Creates escrow `id` and settles it on the instant proof.
+async fn create_and_settle(w: &World, id: u64) {
+    w.created(id, 0, 5 * USDC, None).await;
+    let out = w.prove(id, 0, None).await;
+    assert_eq!(event!(out, EscrowReleased).amount, 5 * USDC);
+}
+
+/// Several agents creating and settling escrows at once, concurrent creates
+/// on one policy, and forced duplicate creates. Returns (escrows settled,
+/// seconds) for the four agents, and for the concurrent creates on one policy.
+async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Duration)) {
     const AGENTS: usize = 4;
     const EACH: u64 = 5;
+    const ONE_POLICY: u64 = 8;
     let mut worlds = Vec::new();
     for _ in 0..AGENTS {
         let w = World::new(validator, 1).await;
         w.create_policy(0, 500 * USDC).await;
         worlds.push(w);
     }
-    assert_eq!(worlds.len(), AGENTS);
     async fn settle(w: &World) {
-        for id in 0..EACH {
-            w.create(id, 0, 5 * USDC, None).await.unwrap();
-            w.prove(id, 0, None).await;
+        for _ in 0..EACH {
+            let id = w.client.next_escrow_id(&w.policy()).await.unwrap();
+            create_and_settle(w, id).await;
         }
     }
     let started = Instant::now();
     // Four agents at once: their transactions are in flight concurrently.
-    tokio::join!(
-        settle(&worlds[0]),
-        settle(&worlds[1]),
-        settle(&worlds[2]),
-        settle(&worlds[3])
-    );
-    let elapsed = started.elapsed();
+    join_all(worlds.iter().map(settle).collect()).await;
+    let agents = started.elapsed();
     for w in &worlds {
-        assert_eq!(w.balance(&w.providers[0].pubkey()).await, EACH * 5 * USDC);
+        let books = w.books().await;
+        assert_eq!(
+            (
+                books.providers[0],
+                books.vault,
+                books.locked,
+                books.next_escrow_id,
+                books.escrows_created
+            ),
+            (EACH * 5 * USDC, 500 * USDC - EACH * 5 * USDC, 0, EACH, EACH)
+        );
     }
-    // Forced retries: the same create sent twice at once lands exactly once.
-    let w = &worlds[0];
-    let args = w.args(99, 0, 7 * USDC, 3_600, None).await;
-    let policy = w.policy();
-    let (a, b) = tokio::join!(
-        w.client
-            .escrow_create(&w.agent, &w.agent, &policy, args.clone()),
-        w.client
-            .escrow_create(&w.agent, &w.agent, &policy, args.clone()),
+
+    // One policy, eight creates at once: ids next, next + 1, ... (the
+    // program accepts any unused id within 256 of its next id), each lands.
+    let w = &worlds[1];
+    let next = w.client.next_escrow_id(&w.policy()).await.unwrap();
+    let ids: Vec<u64> = (next..next + ONE_POLICY).collect();
+    let started = Instant::now();
+    let outcomes = join_all(ids.iter().map(|&id| w.created(id, 0, 5 * USDC, None)).collect()).await;
+    let mut created: Vec<u64> = outcomes
+        .iter()
+        .map(|out| event!(out, EscrowCreated).escrow_id)
+        .collect();
+    created.sort();
+    assert_eq!(created, ids);
+    let mut signatures: Vec<_> = outcomes.iter().map(|o| o.signature).collect();
+    signatures.sort();
+    signatures.dedup();
+    assert_eq!(signatures.len(), ids.len());
+    let books = w.books().await;
+    assert_eq!(
+        (books.locked, books.next_escrow_id, books.escrows_created),
+        (ONE_POLICY * 5 * USDC, next + ONE_POLICY, EACH + ONE_POLICY)
     );
+    let proofs = join_all(ids.iter().map(|&id| w.prove(id, 0, None)).collect()).await;
+    let one_policy = started.elapsed();
+    for out in &proofs {
+        assert_eq!(event!(out, EscrowReleased).amount, 5 * USDC);
+    }
+    let books = w.books().await;
+    assert_eq!(
+        (books.locked, books.providers[0]),
+        (0, (EACH + ONE_POLICY) * 5 * USDC)
+    );
+    for &id in &ids {
+        assert!(w.escrow(id).await.is_none(), "escrow {id} not closed");
+    }
+
+    // Forced retries. (a) The same create transaction sent twice at once
+    // lands exactly once.
+    let w = &worlds[0];
+    let id = w.client.next_escrow_id(&w.policy()).await.unwrap();
+    let args = w.args(id, 0, 7 * USDC, 3_600, None).await;
+    let ix = instructions::escrow_create(
+        &w.policy(),
+        &w.agent.pubkey(),
+        &w.agent.pubkey(),
+        args.clone(),
+        false,
+    );
+    let blockhash = w.client.transport().latest_blockhash().await.unwrap();
+    let tx = Transaction::new_signed_with_payer(
+        &[ix],
+        Some(&w.agent.pubkey()),
+        &[&w.agent],
+        blockhash,
+    );
+    let before = w.books().await;
+    let sends = join_all(vec![
+        w.client.transport().send_transaction(tx.clone()),
+        w.client.transport().send_transaction(tx.clone()),
+    ])
+    .await;
+    let landed: Vec<_> = sends
+        .iter()
+        .filter_map(|r| match r {
+            Ok(out) => Some(out.signature),
+            // The second copy was seen as the same transaction.
+            Err(ClientError::Transaction { err, .. })
+                if format!("{err:?}") == "AlreadyProcessed" =>
+            {
+                None
+            }
+            Err(e) => panic!("duplicate send: {e}"),
+        })
+        .collect();
+    assert!(!landed.is_empty(), "{sends:?}");
+    assert!(landed.iter().all(|s| *s == tx.signatures[0]), "{landed:?}");
+    let after = w.books().await;
+    assert_eq!(
+        (after.locked, after.next_escrow_id, after.escrows_created),
+        (before.locked + 7 * USDC, id + 1, before.escrows_created + 1)
+    );
+    let history = w.client.history(&w.escrow_key(id), 100).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    // (b) Another transaction creating the same id (here with another
+    // deadline) is refused with EscrowIdUnavailable; nothing changes.
+    let mut other = args.clone();
+    other.deadline += 1;
+    let ix = instructions::escrow_create(
+        &w.policy(),
+        &w.agent.pubkey(),
+        &w.agent.pubkey(),
+        other,
+        false,
+    );
+    w.refused(
+        w.client.send(&[ix], &w.agent, &[]).await,
+        EscrowError::EscrowIdUnavailable,
+    );
+    assert_eq!(w.books().await, after);
+    // (c) The client's retry of the same create reports the existing escrow
+    // and sends nothing; with other terms it names the conflict.
+    let again = w
+        .client
+        .escrow_create(&w.agent, &w.agent, &w.policy(), args.clone())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&again, CreateOutcome::AlreadyExists(e) if e.amount == 7 * USDC && e.state == EscrowState::Funded as u8),
+        "{again:?}"
+    );
+    let mut different = args.clone();
+    different.amount = 8 * USDC;
+    let err = w
+        .client
+        .escrow_create(&w.agent, &w.agent, &w.policy(), different)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::EscrowIdTaken { escrow_id, .. } if escrow_id == id),
+        "{err}"
+    );
+    assert_eq!(w.books().await, after);
+    // (d) Two client calls with the same new id at once: one escrow.
+    let id2 = id + 1;
+    let args2 = w.args(id2, 0, 6 * USDC, 3_600, None).await;
+    let results = join_all(vec![
+        w.client
+            .escrow_create(&w.agent, &w.agent, &w.policy(), args2.clone()),
+        w.client
+            .escrow_create(&w.agent, &w.agent, &w.policy(), args2.clone()),
+    ])
+    .await;
     // Both calls may build the identical transaction (same blockhash, signers
     // and instruction: same signature), which the cluster lands once; or one
     // lands and the other finds it. Either way exactly one escrow exists.
-    let signatures: Vec<_> = [&a, &b]
+    let signatures: Vec<_> = results
         .iter()
         .filter_map(|r| match r {
             Ok(CreateOutcome::Created(outcome)) => Some(outcome.signature),
@@ -505,34 +1284,54 @@ async fn concurrency(validator: &Validator) -> (usize, Duration) {
             Err(e) => panic!("duplicate create failed: {e}"),
         })
         .collect();
-    assert!(!signatures.is_empty(), "{a:?} {b:?}");
+    assert!(!signatures.is_empty(), "{results:?}");
     assert!(
         signatures.windows(2).all(|p| p[0] == p[1]),
         "two different transactions created escrows: {signatures:?}"
     );
-    let again = w
-        .client
-        .escrow_create(&w.agent, &w.agent, &w.policy(), args)
-        .await
-        .unwrap();
-    assert!(matches!(again, CreateOutcome::AlreadyExists(_)));
+    let books = w.books().await;
     assert_eq!(
-        w.client.policy(&w.policy()).await.unwrap().escrows_created,
-        EACH + 1
+        (books.locked, books.next_escrow_id, books.escrows_created),
+        (13 * USDC, id2 + 1, after.escrows_created + 1)
     );
-    (AGENTS * EACH as usize, elapsed)
+    // (e) Once settled and closed, the same create can never land again:
+    // the id is used for good.
+    w.prove(id, 0, None).await;
+    assert!(w.escrow(id).await.is_none());
+    w.refused(
+        w.client
+            .escrow_create(&w.agent, &w.agent, &w.policy(), args)
+            .await,
+        EscrowError::EscrowIdUnavailable,
+    );
+    let books = w.books().await;
+    assert_eq!(
+        (books.locked, books.next_escrow_id, books.escrows_created),
+        (6 * USDC, id2 + 1, after.escrows_created + 1)
+    );
+    (
+        (AGENTS * EACH as usize, agents),
+        (ONE_POLICY as usize, one_policy),
+    )
 }
 
 /// Sequential create + instant settle by one agent.
-async fn sequential(validator: &Validator) -> (usize, Duration) {
+async fn sequential(validator: &Validator, cu: &mut ComputeUnits) -> (usize, Duration) {
     let w = World::new(validator, 1).await;
     w.create_policy(0, 500 * USDC).await;
     let started = Instant::now();
     for id in 0..10 {
-        w.create(id, 0, 5 * USDC, None).await.unwrap();
-        w.prove(id, 0, None).await;
+        w.created(id, 0, 5 * USDC, None).await;
+        let out = w.prove(id, 0, None).await;
+        cu.record("escrow_submit_proof, instant release (validator)", &out);
     }
-    (10, started.elapsed())
+    let elapsed = started.elapsed();
+    let books = w.books().await;
+    assert_eq!(
+        (books.providers[0], books.locked, books.next_escrow_id),
+        (50 * USDC, 0, 10)
+    );
+    (10, elapsed)
 }
 
 fn percentile(samples: &[Duration], p: f64) -> Duration {
@@ -570,7 +1369,8 @@ async fn deploy_scenario() -> Duration {
         .await
         .unwrap();
     let took = started.elapsed();
-    // The deployed program works: a policy, a deposit, an instant escrow paid on proof.
+    // The deployed program works: a policy, a deposit, an instant escrow
+    // paid on proof (and closed).
     let program_account = client
         .transport()
         .get_account(&program.pubkey())
@@ -580,19 +1380,25 @@ async fn deploy_scenario() -> Duration {
     assert!(program_account.executable);
     let w = World::new(&validator, 1).await;
     w.create_policy(0, 100 * USDC).await;
-    w.create(0, 0, 10 * USDC, None).await.unwrap();
-    w.prove(0, 0, None).await;
-    assert_eq!(w.balance(&w.providers[0].pubkey()).await, 10 * USDC);
+    create_and_settle(&w, 0).await;
+    assert!(w.escrow(0).await.is_none());
+    let books = w.books().await;
+    assert_eq!(
+        (books.providers[0], books.vault, books.locked),
+        (5 * USDC, 95 * USDC, 0)
+    );
     took
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validator_end_to_end() {
+    let suite = Instant::now();
     let validator = Validator::start().await;
-    seed_scenario(&validator).await;
+    let mut cu = ComputeUnits::default();
+    seed_scenario(&validator, &mut cu).await;
     let timings = cli_scenario(&validator).await;
-    let (seq_n, seq_t) = sequential(&validator).await;
-    let (con_n, con_t) = concurrency(&validator).await;
+    let (seq_n, seq_t) = sequential(&validator, &mut cu).await;
+    let ((con_n, con_t), (one_n, one_t)) = concurrency(&validator).await;
     let startup = validator.startup;
     drop(validator);
     let deploy = match std::env::var_os("AGENT_ESCROW_RPC_URL") {
@@ -620,6 +1426,16 @@ async fn validator_end_to_end() {
         con_t.as_secs_f64(),
         con_n as f64 / con_t.as_secs_f64()
     );
+    println!(
+        "escrows created and settled, one policy, {one_n} creates at once (ids next..next+{}): \
+         {one_n} in {:.1} s = {:.2}/s",
+        one_n - 1,
+        one_t.as_secs_f64(),
+        one_n as f64 / one_t.as_secs_f64()
+    );
+    for (name, units) in &cu.0 {
+        println!("compute units, {name}: {units}");
+    }
     println!("\n| CLI command (-u localhost) | runs | p50 | p95 |\n|---|---:|---:|---:|");
     for (name, samples) in &timings {
         println!(
@@ -629,4 +1445,5 @@ async fn validator_end_to_end() {
             percentile(samples, 0.95).as_secs_f64()
         );
     }
+    println!("\nsuite wall time: {:.1} s", suite.elapsed().as_secs_f64());
 }

@@ -13,11 +13,26 @@ async fn main() {
         for line in out.logs {
             println!("{line}");
         }
+        // And one payout: the instant-tier proof (proof + release + close).
+        let out = h.submit_proof(0, 0).await.unwrap();
+        for line in out.logs {
+            println!("{line}");
+        }
         return;
     }
     println!("| instruction | compute units |");
     println!("|---|---:|");
     for (name, cu) in agent_escrow_tests::measure_compute_units().await {
         println!("| {name} | {cu} |");
+    }
+    println!();
+    println!("| v2 target | measured | target | met |");
+    println!("|---|---:|---:|---|");
+    for t in agent_escrow_tests::measure_targets().await {
+        let met = if t.measured <= t.target { "yes" } else { "**no**" };
+        println!(
+            "| {} | {} {} | <= {} {} | {} |",
+            t.name, t.measured, t.unit, t.target, t.unit, met
+        );
     }
 }

@@ -1,0 +1,6 @@
+//! The v2 security regressions (one named test per defect of the attacker's
+//! review of v1, plus the properties the README states) and the compute-unit
+//! ceilings, on the real SBPF binary in LiteSVM.
+
+mod compute_units;
+mod v2_defects;
