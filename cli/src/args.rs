@@ -170,6 +170,22 @@ pub struct Limits {
     /// The policy stops accepting escrows this long from now
     #[clap(name = "expires_in", long = "expires-in", value_name = "DURATION", parse(try_from_str = parse_duration))]
     pub expires_in: Option<i64>,
+    /// Who resolves disputes (`escrow resolve`); never the agent. The owner
+    /// can always resolve too [create default: the owner]
+    #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+    pub arbiter: Option<Address>,
+    /// A disputed escrow the arbiter leaves unresolved this long can be
+    /// refunded by anyone (1h to 90d) [create default: 14d]
+    #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
+    pub dispute_timeout: Option<i64>,
+    /// A proven escrow still waiting for the owner's approval or for its
+    /// dependency this long after the proof can be refunded by anyone
+    /// (1h to 90d) [create default: 14d]
+    #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
+    pub review_timeout: Option<i64>,
+    /// Longest --deadline an escrow may set (1h to 365d) [create default: 30d]
+    #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
+    pub max_escrow_duration: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +203,10 @@ pub enum PolicyCommand {
         /// Escrows may pay only allowlisted providers (`policy allow`)
         #[clap(long)]
         require_allowlist: bool,
+        /// Escrows to providers without an allowlist entry take the approval
+        /// tier whatever their amount (new providers: the owner reviews)
+        #[clap(long)]
+        review_unlisted: bool,
         /// Owner [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         owner: Option<String>,
@@ -200,12 +220,13 @@ pub enum PolicyCommand {
         #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
         mint: Address,
     },
-    /// Show a policy: limits, spend in the rolling windows, vault balance
+    /// Show a policy: limits, tiers, arbiter and timeouts, spend in the
+    /// rolling windows, vault balance (free + locked), next escrow id
     Show {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,
     },
-    /// Change limits, tiers, expiry or the agent key (owner)
+    /// Change limits, tiers, expiry, arbiter, timeouts or the agent key (owner)
     Update {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,
@@ -220,6 +241,10 @@ pub enum PolicyCommand {
         /// Require (true) or stop requiring (false) allowlisted providers
         #[clap(long, value_name = "BOOL")]
         require_allowlist: Option<bool>,
+        /// Give escrows to providers without an allowlist entry the approval
+        /// tier (true) or their amount's tier (false)
+        #[clap(long, value_name = "BOOL")]
+        review_unlisted: Option<bool>,
         /// Owner [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         owner: Option<String>,
@@ -273,7 +298,8 @@ pub enum PolicyCommand {
         #[clap(long, value_name = "SIGNER")]
         depositor: Option<String>,
     },
-    /// Withdraw unlocked funds from the policy vault (owner)
+    /// Withdraw from the policy vault's free balance (owner): amounts locked by
+    /// open escrows stay
     Withdraw {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,
@@ -332,45 +358,87 @@ pub enum EscrowCommand {
         /// Proofs are accepted for this long; then the escrow can be refunded
         #[clap(long, value_name = "DURATION", parse(try_from_str = parse_duration))]
         deadline: i64,
-        /// Client-chosen id (retrying with the same id never creates a second escrow)
-        /// [default: derived from the task hash, provider and amount]
+        /// Escrow id: an id the policy has never used, within 256 of its next
+        /// id (a retry with the same id never creates a second escrow)
+        /// [default: the policy's next escrow id]
         #[clap(long, value_name = "U64")]
         escrow_id: Option<u64>,
         /// Key whose ed25519 attestation the proof must carry
         #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
         verifier: Option<Address>,
-        /// Key that resolves disputes [default: the policy owner]
-        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
-        arbiter: Option<Address>,
-        /// An escrow of the same policy that must be released first
+        /// An open escrow of the same policy that must be released first
         #[clap(long, value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         depends_on: Option<Address>,
+        /// Create even if an open escrow of this policy already pays the same
+        /// provider the same amount for the same task (by default that escrow
+        /// is reported and nothing is created)
+        #[clap(long)]
+        allow_duplicate: bool,
         /// Agent [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         agent: Option<String>,
     },
-    /// Print an escrow's address: from --escrow-id, or from the same
-    /// --provider/--amount/--task-file (or --task-hash) `escrow create` used
+    /// Print an escrow's address: from its id (no network), or the open
+    /// escrow of the policy for a task, provider and amount (read from the chain)
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow escrow address POLICY --escrow-id 0
+    agent-escrow escrow address POLICY --provider PUBKEY --amount 20 --task-file task.txt
+
+`escrow create` prints the address and id of the escrow it creates. Ids are
+never reused, so an escrow's address cannot be derived from its terms; the
+second form finds the open (Funded, ProofSubmitted or Disputed) escrow with
+these terms, as `escrow create` does before creating one. A settled escrow is
+closed: find it with `agent-escrow history --policy POLICY`.")]
     Address {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,
-        #[clap(long, value_name = "U64")]
+        /// The escrow id (`escrow create` prints it)
+        #[clap(
+            name = "escrow_id",
+            long = "escrow-id",
+            value_name = "U64",
+            required_unless_present = "provider",
+            conflicts_with_all = &["provider", "amount", "task_file", "task_hash"]
+        )]
         escrow_id: Option<u64>,
-        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        /// The provider of the open escrow to find
+        #[clap(
+            name = "provider",
+            long,
+            value_name = "PUBKEY",
+            requires = "amount",
+            parse(try_from_str = parse_pubkey)
+        )]
         provider: Option<Address>,
-        #[clap(long, value_name = "AMOUNT")]
+        /// Its amount (decimal token units)
+        #[clap(name = "amount", long, value_name = "AMOUNT", requires = "provider")]
         amount: Option<String>,
-        #[clap(long = "task-file", value_name = "PATH")]
+        /// Its task specification (hashed with sha256)
+        #[clap(
+            name = "task_file",
+            long = "task-file",
+            value_name = "PATH",
+            requires = "provider",
+            conflicts_with = "task_hash"
+        )]
         task_file: Option<PathBuf>,
-        #[clap(long = "task-hash", value_name = "HEX", parse(try_from_str = parse_hash))]
+        /// Its task hash (64 hex characters)
+        #[clap(
+            name = "task_hash",
+            long = "task-hash",
+            value_name = "HEX",
+            requires = "provider",
+            parse(try_from_str = parse_hash)
+        )]
         task_hash: Option<[u8; 32]>,
     },
-    /// Show an escrow
+    /// Show an open escrow (a settled escrow is closed: see `history --escrow`)
     Show {
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         escrow: Address,
     },
-    /// List escrows by policy, provider and/or state
+    /// List escrow accounts by policy, provider and/or state: the open ones,
+    /// and settled ones kept for their dependents
     List {
         #[clap(long, value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Option<Address>,
@@ -430,7 +498,22 @@ pub enum EscrowCommand {
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         escrow: Address,
     },
-    /// Return an unproven escrow to the policy vault after its deadline (anyone)
+    /// Unlock an escrow's amount back into the policy's free balance (anyone,
+    /// once one of the three refund paths is due)
+    #[clap(after_help = "REFUND PATHS:
+    Funded          after its deadline, with no proof
+                    (before: DeadlineNotReached, error 6015)
+    ProofSubmitted  waiting for the owner's approval (approval tier) or for an
+                    unreleased dependency, the policy's review_timeout after
+                    the proof (before, or when it can be released: RefundNotDue,
+                    error 6045)
+    Disputed        the policy's dispute_timeout after the dispute or veto,
+                    if the arbiter has not resolved it (before: RefundNotDue)
+
+No tokens move: the amount stays in the policy vault and becomes free again,
+credited back to the spend windows it was charged to. The escrow account is
+closed and its rent returned to whoever paid it (unless other escrows depend
+on it). `agent-escrow escrow show ESCROW` prints when it becomes refundable.")]
     Refund {
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         escrow: Address,
@@ -443,14 +526,15 @@ pub enum EscrowCommand {
         #[clap(long, value_name = "SIGNER")]
         authority: Option<String>,
     },
-    /// Settle a dispute: the provider's share, the rest back to the vault (arbiter)
+    /// Settle a dispute: the provider's share is paid, the rest becomes free
+    /// again in the policy vault (the policy's arbiter, or its owner)
     Resolve {
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         escrow: Address,
         /// Provider's share in percent, 0-100 with up to 2 decimals (e.g. 62.5)
         #[clap(long, value_name = "PERCENT", parse(try_from_str = parse_bps_percent))]
         provider_share: u16,
-        /// Arbiter [default: --keypair]
+        /// The policy's arbiter or its owner [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         arbiter: Option<String>,
     },
@@ -465,7 +549,9 @@ pub enum EscrowCommand {
         #[clap(long, value_name = "SIGNER")]
         provider: String,
     },
-    /// Close a settled escrow 24 h after settlement; rent back to its payer (anyone)
+    /// Close a settled escrow that was kept for its dependents, once none is
+    /// left; rent back to its payer (anyone). Other escrows close by
+    /// themselves when they settle
     Close {
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
         escrow: Address,

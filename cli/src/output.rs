@@ -39,6 +39,22 @@ pub fn ui(base_units: u64, decimals: u8) -> String {
     format_amount(base_units, decimals)
 }
 
+/// A duration in seconds in the form the flags take: `14d`, `1h30m`, `90s`.
+pub fn duration(seconds: i64) -> String {
+    if seconds <= 0 {
+        return format!("{seconds}s");
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
 /// The standard report for a sent transaction (`what` says what happened)
 /// or for a `--sign-only` run (the signatures, Solana CLI style).
 pub fn submitted(
@@ -112,5 +128,20 @@ fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_print_as_the_flags_take_them() {
+        assert_eq!(duration(1_209_600), "14d");
+        assert_eq!(duration(5_400), "1h30m");
+        assert_eq!(duration(90), "1m30s");
+        assert_eq!(duration(3_600), "1h");
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(86_401), "1d1s");
     }
 }

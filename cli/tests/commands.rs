@@ -96,6 +96,11 @@ struct World {
 }
 
 fn world() -> World {
+    world_with(&[])
+}
+
+/// As [`world`], with extra `policy create` flags.
+fn world_with(policy_flags: &[&str]) -> World {
     let env = Env::new();
     let owner = env.key("owner");
     let agent = env.key("agent");
@@ -113,7 +118,7 @@ fn world() -> World {
         &owner.pubkey,
         "1000",
     ]);
-    let created = env.json(&[
+    let mut args = vec![
         "-k",
         &owner.path,
         "policy",
@@ -134,7 +139,9 @@ fn world() -> World {
         "60",
         "--delay",
         "1h",
-    ]);
+    ];
+    args.extend_from_slice(policy_flags);
+    let created = env.json(&args);
     let policy = created["policy"].as_str().unwrap().to_string();
     assert_eq!(created["events"][0]["name"], "PolicyCreated");
     env.ok(&["-k", &owner.path, "policy", "deposit", &policy, "500"]);
@@ -149,7 +156,8 @@ fn world() -> World {
 }
 
 impl World {
-    fn create(&self, amount: &str, task: &str, extra: &[&str]) -> String {
+    /// `escrow create` for a task named `task` (the file `task.txt`).
+    fn create_json(&self, amount: &str, task: &str, extra: &[&str]) -> Value {
         let task = self.env.write(&format!("{task}.txt"), task);
         let mut args = vec![
             "-k",
@@ -167,7 +175,14 @@ impl World {
             "24h",
         ];
         args.extend_from_slice(extra);
-        self.env.json(&args)["escrow"].as_str().unwrap().to_string()
+        self.env.json(&args)
+    }
+
+    fn create(&self, amount: &str, task: &str, extra: &[&str]) -> String {
+        self.create_json(amount, task, extra)["escrow"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn prove(&self, escrow: &str) -> Value {
@@ -195,7 +210,39 @@ impl World {
             .unwrap()
             .to_string()
     }
+
+    fn policy_json(&self) -> Value {
+        self.env.json(&["policy", "show", &self.policy])
+    }
+
+    /// Open escrow accounts of the policy.
+    fn count(&self) -> usize {
+        self.env.json(&["escrow", "list", "--policy", &self.policy])["escrows"]
+            .as_array()
+            .unwrap()
+            .len()
+    }
+
+    /// The escrow was settled: its account is gone, `escrow show` exits 2
+    /// naming the final state and where its history is.
+    #[track_caller]
+    fn assert_settled(&self, escrow: &str, state: &str) {
+        let err = self.env.fails(&["escrow", "show", escrow], 2);
+        assert!(
+            err.contains(&format!(
+                "ESCROW: escrow {escrow} is settled ({state}) and closed: its account was closed \
+                 at settlement and the rent returned to its payer. Its history: \
+                 `agent-escrow history --escrow {escrow}`"
+            )),
+            "{err}"
+        );
+    }
 }
+
+/// Rent of an escrow account without (152 bytes) and with one optional key
+/// (184 bytes), in lamports.
+const RENT_PLAIN: u64 = 1_948_800;
+const RENT_ONE_KEY: u64 = 2_171_520;
 
 const USDC: u64 = 1_000_000;
 
@@ -203,22 +250,51 @@ const USDC: u64 = 1_000_000;
 fn policy_subcommands() {
     let w = world();
     let e = &w.env;
-    // show, display and JSON
-    let shown = e.json(&["policy", "show", &w.policy]);
+    // show, display and JSON: v2 fields with their defaults
+    let shown = w.policy_json();
     assert_eq!(
         (
             shown["perEscrowMax"].as_u64(),
-            shown["vaultBalance"].as_u64()
+            shown["vaultBalance"].as_u64(),
+            shown["freeBalance"].as_u64(),
+            shown["locked"].as_u64(),
+            shown["nextEscrowId"].as_u64(),
         ),
-        (Some(100 * USDC), Some(500 * USDC))
+        (
+            Some(100 * USDC),
+            Some(500 * USDC),
+            Some(500 * USDC),
+            Some(0),
+            Some(0)
+        )
     );
     assert_eq!(shown["agent"], w.agent.pubkey.as_str());
-    let text = e.ok(&["policy", "show", &w.policy]);
-    assert!(
-        text.contains("Daily cap: 300 (spent in the last 24 h: 0)"),
-        "{text}"
+    assert_eq!(shown["arbiter"], w.owner.pubkey.as_str());
+    assert_eq!(
+        (
+            shown["disputeTimeout"].as_i64(),
+            shown["reviewTimeout"].as_i64(),
+            shown["maxEscrowDuration"].as_i64(),
+            shown["reviewUnlisted"].as_bool(),
+        ),
+        (
+            Some(14 * 86_400),
+            Some(14 * 86_400),
+            Some(30 * 86_400),
+            Some(false)
+        )
     );
-    // update
+    let text = e.ok(&["policy", "show", &w.policy]);
+    for needle in [
+        "Daily cap: 300 (spent in the last 24 h: 0)".to_string(),
+        format!("Arbiter: {} (the owner)", w.owner.pubkey),
+        "(balance 500)\nLocked by open escrows: 0\nFree balance: 500\n".into(),
+        "Dispute timeout: 14d\nReview timeout: 14d\nMax escrow duration: 30d\n".into(),
+        "Unlisted providers reviewed: false\nNext escrow id: 0\n".into(),
+    ] {
+        assert!(text.contains(&needle), "{needle:?} in {text}");
+    }
+    // update: limits, and the v2 fields
     e.ok(&[
         "-k",
         &w.owner.path,
@@ -230,15 +306,134 @@ fn policy_subcommands() {
         "--expires-in",
         "30d",
     ]);
+    assert_eq!(w.policy_json()["perEscrowMax"].as_u64(), Some(50 * USDC));
+    let arbiter = e.key("arbiter");
+    let updated = e.json(&[
+        "-k",
+        &w.owner.path,
+        "policy",
+        "update",
+        &w.policy,
+        "--arbiter",
+        &arbiter.pubkey,
+        "--dispute-timeout",
+        "2d",
+        "--review-timeout",
+        "36h",
+        "--max-escrow-duration",
+        "10d",
+        "--review-unlisted",
+        "true",
+    ]);
+    let fields = &updated["events"][0]["fields"];
+    assert_eq!(updated["events"][0]["name"], "PolicyUpdated");
     assert_eq!(
-        e.json(&["policy", "show", &w.policy])["perEscrowMax"].as_u64(),
-        Some(50 * USDC)
+        (
+            fields["arbiter"].as_str(),
+            fields["dispute_timeout"].as_str(),
+            fields["review_timeout"].as_str(),
+            fields["max_escrow_duration"].as_str(),
+            fields["review_unlisted"].as_str(),
+        ),
+        (
+            Some(arbiter.pubkey.as_str()),
+            Some("172800"),
+            Some("129600"),
+            Some("864000"),
+            Some("true")
+        )
     );
+    let shown = w.policy_json();
+    assert_eq!(shown["arbiter"], arbiter.pubkey.as_str());
+    assert_eq!(
+        (
+            shown["disputeTimeout"].as_i64(),
+            shown["reviewTimeout"].as_i64(),
+            shown["maxEscrowDuration"].as_i64(),
+            shown["reviewUnlisted"].as_bool(),
+        ),
+        (Some(172_800), Some(129_600), Some(864_000), Some(true))
+    );
+    // The agent may never be the arbiter, by --arbiter or by rotation.
+    let err = e.fails(
+        &[
+            "-k",
+            &w.owner.path,
+            "policy",
+            "update",
+            &w.policy,
+            "--arbiter",
+            &w.agent.pubkey,
+        ],
+        2,
+    );
+    assert!(
+        err.contains(&format!(
+            "--arbiter: the arbiter {} would be the agent",
+            w.agent.pubkey
+        )) && err.contains("give another --arbiter"),
+        "{err}"
+    );
+    let err = e.fails(
+        &[
+            "-k",
+            &w.owner.path,
+            "policy",
+            "update",
+            &w.policy,
+            "--agent",
+            &arbiter.pubkey,
+        ],
+        2,
+    );
+    assert!(
+        err.contains(&format!(
+            "--agent: {} is the policy's arbiter",
+            arbiter.pubkey
+        )),
+        "{err}"
+    );
+    // Timeouts out of range name the flag and the bounds.
+    for (flag, value, needle) in [
+        (
+            "--dispute-timeout",
+            "30m",
+            "--dispute-timeout: 30m is out of range: give a duration from 1h to 90d",
+        ),
+        (
+            "--review-timeout",
+            "91d",
+            "--review-timeout: 91d is out of range: give a duration from 1h to 90d",
+        ),
+        (
+            "--max-escrow-duration",
+            "366d",
+            "--max-escrow-duration: 366d is out of range: give a duration from 1h to 365d",
+        ),
+    ] {
+        let err = e.fails(
+            &[
+                "-k",
+                &w.owner.path,
+                "policy",
+                "update",
+                &w.policy,
+                flag,
+                value,
+            ],
+            2,
+        );
+        assert!(err.contains(needle), "{err}");
+    }
+    assert_eq!(w.policy_json()["disputeTimeout"].as_i64(), Some(172_800));
     let err = e.fails(&["-k", &w.owner.path, "policy", "update", &w.policy], 2);
-    assert!(err.contains("nothing to update"), "{err}");
+    assert!(
+        err.contains("nothing to update") && err.contains("--review-unlisted"),
+        "{err}"
+    );
     // pause by the agent (kill switch), resume by the owner
     e.ok(&["-k", &w.agent.path, "policy", "pause", &w.policy]);
-    assert_eq!(e.json(&["policy", "show", &w.policy])["paused"], true);
+    assert_eq!(w.policy_json()["paused"], true);
     let err = e.fails(&["-k", &w.agent.path, "policy", "resume", &w.policy], 3);
     assert!(err.contains("ConstraintHasOne"), "{err}");
     e.ok(&["-k", &w.owner.path, "policy", "resume", &w.policy]);
@@ -273,9 +468,158 @@ fn policy_subcommands() {
     ]);
     assert_eq!(out["amount"].as_u64(), Some(120_500_000));
     assert_eq!(w.balance(&w.owner.pubkey), before + 120_500_000);
+    assert_eq!(w.policy_json()["vaultBalance"].as_u64(), Some(379_500_000));
+    // Only the free balance can be withdrawn: an open escrow's 20 stays locked.
+    let created = w.create_json("20", "locked", &[]);
+    // review_unlisted: the provider has no allowlist entry, so approval tier.
+    assert_eq!(created["tier"], "Approval");
+    let shown = w.policy_json();
     assert_eq!(
-        e.json(&["policy", "show", &w.policy])["vaultBalance"].as_u64(),
-        Some(379_500_000)
+        (shown["locked"].as_u64(), shown["freeBalance"].as_u64()),
+        (Some(20 * USDC), Some(359_500_000))
+    );
+    let err = e.fails(
+        &[
+            "-k",
+            &w.owner.path,
+            "policy",
+            "withdraw",
+            &w.policy,
+            "359.500001",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("InsufficientVaultBalance (error 6027)")
+            && err.contains(
+                "amount 359500001 > free balance 359500000 (vault 379500000 - locked 20000000)"
+            ),
+        "{err}"
+    );
+    assert_eq!(w.balance(&w.owner.pubkey), before + 120_500_000);
+    assert_eq!(w.policy_json()["vaultBalance"].as_u64(), Some(379_500_000));
+    e.ok(&[
+        "-k",
+        &w.owner.path,
+        "policy",
+        "withdraw",
+        &w.policy,
+        "359.5",
+    ]);
+    let shown = w.policy_json();
+    assert_eq!(
+        (
+            shown["vaultBalance"].as_u64(),
+            shown["locked"].as_u64(),
+            shown["freeBalance"].as_u64()
+        ),
+        (Some(20 * USDC), Some(20 * USDC), Some(0))
+    );
+}
+
+#[test]
+fn policy_create_arbiter_and_timeouts() {
+    let env = Env::new();
+    let owner = env.key("owner");
+    let agent = env.key("agent");
+    let arbiter = env.key("arbiter");
+    let mint = env.json(&["-k", &owner.path, "mint", "create"])["mint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "-k",
+            &owner.path,
+            "policy",
+            "create",
+            "--agent",
+            &agent.pubkey,
+            "--mint",
+            &mint,
+            "--per-escrow-max",
+            "10",
+            "--daily-cap",
+            "10",
+            "--monthly-cap",
+            "10",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str], code: i32| {
+        let args = create(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.fails(&args, code)
+    };
+    // Refused before anything is sent: no policy exists afterwards.
+    let err = run(&["--arbiter", &agent.pubkey], 2);
+    assert!(
+        err.contains("--arbiter") && err.contains("may never be the arbiter"),
+        "{err}"
+    );
+    let err = run(&["--review-timeout", "10m"], 2);
+    assert!(
+        err.contains("--review-timeout: 10m is out of range: give a duration from 1h to 90d"),
+        "{err}"
+    );
+    let policy = env.ok(&[
+        "policy",
+        "address",
+        "--owner",
+        &owner.pubkey,
+        "--agent",
+        &agent.pubkey,
+        "--mint",
+        &mint,
+    ]);
+    let policy = policy.trim();
+    let err = env.fails(&["policy", "show", policy], 2);
+    assert!(err.contains("no policy account"), "{err}");
+    // Created with every v2 flag.
+    let args = create(&[
+        "--arbiter",
+        &arbiter.pubkey,
+        "--dispute-timeout",
+        "3h",
+        "--review-timeout",
+        "2h",
+        "--max-escrow-duration",
+        "2d",
+        "--review-unlisted",
+        "--output",
+        "json",
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let created: Value = serde_json::from_str(&env.ok(&args)).unwrap();
+    let event = &created["events"][0];
+    assert_eq!(event["name"], "PolicyCreated");
+    assert_eq!(event["fields"]["arbiter"], arbiter.pubkey.as_str());
+    assert_eq!(event["fields"]["review_unlisted"], "true");
+    let shown = env.json(&["policy", "show", policy]);
+    assert_eq!(
+        (
+            shown["arbiter"].as_str(),
+            shown["disputeTimeout"].as_i64(),
+            shown["reviewTimeout"].as_i64(),
+            shown["maxEscrowDuration"].as_i64(),
+            shown["reviewUnlisted"].as_bool(),
+        ),
+        (
+            Some(arbiter.pubkey.as_str()),
+            Some(10_800),
+            Some(7_200),
+            Some(172_800),
+            Some(true)
+        )
+    );
+    let text = env.ok(&["policy", "show", policy]);
+    assert!(
+        text.contains(&format!(
+            "Arbiter: {} (the owner can resolve too)",
+            arbiter.pubkey
+        )),
+        "{text}"
     );
 }
 
@@ -283,9 +627,34 @@ fn policy_subcommands() {
 fn escrow_lifecycle_subcommands() {
     let w = world();
     let e = &w.env;
-    // instant tier: create (idempotent re-run), proof pays at once
-    let instant = w.create("20", "instant", &[]);
-    let again = e.json(&[
+    // create: the policy's next id; the amount is locked in the pool
+    let created = w.create_json("20", "instant", &[]);
+    let instant = created["escrow"].as_str().unwrap().to_string();
+    assert_eq!(
+        (
+            created["escrowId"].as_u64(),
+            created["tier"].as_str(),
+            created["locked"].as_u64(),
+            created["freeBalance"].as_u64(),
+        ),
+        (Some(0), Some("Instant"), Some(20 * USDC), Some(480 * USDC))
+    );
+    assert_eq!(created["events"][0]["name"], "EscrowCreated");
+    assert_eq!(w.count(), 1);
+    // The same command again reports the open escrow and creates nothing.
+    let again = w.create_json("20", "instant", &[]);
+    assert_eq!(
+        (
+            again["escrow"].as_str(),
+            again["escrowId"].as_u64(),
+            again["alreadyExisted"].as_bool(),
+            again["state"].as_str(),
+        ),
+        (Some(instant.as_str()), Some(0), Some(true), Some("Funded"))
+    );
+    assert!(again.get("signature").is_none(), "{again}");
+    let task = e.path("instant.txt");
+    let create_args = [
         "-k",
         &w.agent.path,
         "escrow",
@@ -296,17 +665,97 @@ fn escrow_lifecycle_subcommands() {
         "--amount",
         "20",
         "--task-file",
-        &w.env.path("instant.txt"),
+        &task,
         "--deadline",
         "24h",
-    ]);
-    assert_eq!(
-        (again["escrow"].as_str(), again["alreadyExisted"].as_bool()),
-        (Some(instant.as_str()), Some(true))
+    ];
+    let text = e.ok(&create_args);
+    assert!(
+        text.starts_with(&format!(
+            "Escrow {instant} already exists: an open escrow (Funded) of this policy pays 20 to {} \
+             for this task. Nothing was sent; pass --allow-duplicate to create another.\nEscrow: {instant}\n",
+            w.provider.pubkey
+        )),
+        "{text}"
     );
+    assert_eq!(w.count(), 1);
+    let shown = w.policy_json();
+    assert_eq!(
+        (shown["locked"].as_u64(), shown["nextEscrowId"].as_u64()),
+        (Some(20 * USDC), Some(1))
+    );
+    // --allow-duplicate creates a second one, under the next id.
+    let duplicate = w.create_json("20", "instant", &["--allow-duplicate"]);
+    assert_eq!(duplicate["escrowId"].as_u64(), Some(1));
+    assert_ne!(duplicate["escrow"].as_str(), Some(instant.as_str()));
+    let duplicate = duplicate["escrow"].as_str().unwrap().to_string();
+    assert_eq!(w.count(), 2);
+    assert_eq!(w.policy_json()["locked"].as_u64(), Some(40 * USDC));
+    // escrow address: by id (no network), or the open escrow for a task
+    let by_id = e.ok(&["escrow", "address", &w.policy, "--escrow-id", "1"]);
+    assert_eq!(by_id.trim(), duplicate);
+    let lookup = [
+        "escrow",
+        "address",
+        &w.policy,
+        "--provider",
+        &w.provider.pubkey,
+        "--amount",
+        "20",
+        "--task-file",
+        &task,
+    ];
+    let err = e.fails(&lookup, 2);
+    assert!(
+        err.contains(&format!(
+            "2 open escrows of policy {} match these terms",
+            w.policy
+        )) && err.contains(&format!("{instant} (id 0)"))
+            && err.contains(&format!("{duplicate} (id 1)"))
+            && err.contains("pick one with --escrow-id"),
+        "{err}"
+    );
+    // Cancel the duplicate (agent and provider sign): closed, rent back.
+    let cancelled = e.json(&[
+        "-k",
+        &w.agent.path,
+        "escrow",
+        "cancel",
+        &duplicate,
+        "--provider",
+        &w.provider.path,
+    ]);
+    assert_eq!(cancelled["events"][0]["name"], "EscrowCancelled");
+    assert_eq!(cancelled["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    w.assert_settled(&duplicate, "Cancelled");
+    assert_eq!(e.ok(&lookup).trim(), instant);
+    // The proof pays at once; the escrow is closed and its rent is back.
     let proof = w.prove(&instant);
     assert_eq!(proof["released"], true);
+    assert_eq!(proof["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    let released = &proof["events"][1];
+    assert_eq!(
+        (
+            released["name"].as_str(),
+            released["fields"]["rent_returned"].as_str(),
+            released["fields"]["locked"].as_str(),
+        ),
+        (Some("EscrowReleased"), Some("1948800"), Some("0"))
+    );
     assert_eq!(w.balance(&w.provider.pubkey), 20 * USDC);
+    w.assert_settled(&instant, "Released");
+    let err = e.fails(&lookup, 2);
+    assert!(err.contains("no open escrow of policy"), "{err}");
+    assert_eq!(w.count(), 0);
+    let shown = w.policy_json();
+    assert_eq!(
+        (
+            shown["vaultBalance"].as_u64(),
+            shown["locked"].as_u64(),
+            shown["freeBalance"].as_u64()
+        ),
+        (Some(480 * USDC), Some(0), Some(480 * USDC))
+    );
     // delay tier: release refused before the delay, allowed after; veto path
     let delay = w.create("50", "delay", &[]);
     w.prove(&delay);
@@ -317,11 +766,21 @@ fn escrow_lifecycle_subcommands() {
     );
     let vetoed = w.create("40", "vetoed", &[]);
     w.prove(&vetoed);
-    e.ok(&["-k", &w.owner.path, "escrow", "veto", &vetoed]);
+    let veto = e.ok(&["-k", &w.owner.path, "escrow", "veto", &vetoed]);
+    assert!(
+        veto.contains(&format!(
+            "it now waits for the arbiter {} (or the owner) to `escrow resolve` it; after 14d \
+             (dispute timeout) anyone can refund it",
+            w.owner.pubkey
+        )),
+        "{veto}"
+    );
     assert_eq!(w.state(&vetoed), "Disputed");
     e.ok(&["embedded", "advance", "1h"]);
-    e.ok(&["-k", &w.agent.path, "escrow", "release", &delay]);
-    assert_eq!(w.state(&delay), "Released");
+    let out = e.json(&["-k", &w.agent.path, "escrow", "release", &delay]);
+    assert_eq!(out["events"][0]["name"], "EscrowReleased");
+    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    w.assert_settled(&delay, "Released");
     let resolved = e.json(&[
         "-k",
         &w.owner.path,
@@ -331,11 +790,17 @@ fn escrow_lifecycle_subcommands() {
         "--provider-share",
         "62.5",
     ]);
+    let fields = &resolved["events"][0]["fields"];
     assert_eq!(
-        resolved["events"][0]["fields"]["provider_amount"],
-        "25000000"
+        (
+            fields["provider_amount"].as_str(),
+            fields["refund_amount"].as_str(),
+            fields["rent_returned"].as_str(),
+        ),
+        (Some("25000000"), Some("15000000"), Some("1948800"))
     );
     assert_eq!(w.balance(&w.provider.pubkey), 95 * USDC);
+    w.assert_settled(&vetoed, "Resolved");
     // approval tier: dispute by the agent, then the owner resolves 0%
     let big = w.create("90", "big", &[]);
     w.prove(&big);
@@ -349,39 +814,75 @@ fn escrow_lifecycle_subcommands() {
         "--provider-share",
         "0",
     ]);
+    assert_eq!(w.balance(&w.provider.pubkey), 95 * USDC);
     let approved = w.create("80", "approved", &[]);
     w.prove(&approved);
-    e.ok(&["-k", &w.owner.path, "escrow", "approve", &approved]);
+    // list by policy and state, show in display form (while open)
+    let proven = e.json(&[
+        "escrow",
+        "list",
+        "--policy",
+        &w.policy,
+        "--state",
+        "proof-submitted",
+    ]);
+    assert_eq!(proven["escrows"].as_array().unwrap().len(), 1);
+    assert_eq!(proven["escrows"][0]["escrow"], approved.as_str());
+    assert_eq!(proven["escrows"][0]["escrowId"].as_u64(), Some(5));
+    let by_provider = e.json(&["escrow", "list", "--provider", &w.provider.pubkey]);
+    assert_eq!(by_provider["escrows"].as_array().unwrap().len(), 1);
+    let text = e.ok(&["escrow", "show", &approved]);
+    assert!(
+        text.contains("Id: 5\n")
+            && text.contains("State: ProofSubmitted")
+            && text.contains("Tier: Approval")
+            && text.contains("Amount: 80")
+            && text.contains(&format!(
+                "Rent: 1948800 lamports, returned to {} at settlement",
+                w.agent.pubkey
+            ))
+            && text.contains("Next: waits for the owner's approval; anyone can refund it from "),
+        "{text}"
+    );
+    // close is only for settled escrows kept for dependents
+    let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &approved], 2);
+    assert!(
+        err.contains(&format!("escrow {approved} is ProofSubmitted, not settled"))
+            && err.contains(
+                "`escrow close` only closes a settled escrow kept open for its dependents"
+            ),
+        "{err}"
+    );
+    let out = e.json(&["-k", &w.owner.path, "escrow", "approve", &approved]);
+    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
     assert_eq!(w.balance(&w.provider.pubkey), 175 * USDC);
-    // list by policy and state, show in display form
+    w.assert_settled(&approved, "Released");
+    let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &approved], 2);
+    assert!(err.contains("is settled (Released) and closed"), "{err}");
     let released = e.json(&[
         "escrow", "list", "--policy", &w.policy, "--state", "released",
     ]);
-    assert_eq!(released["escrows"].as_array().unwrap().len(), 3);
-    let by_provider = e.json(&["escrow", "list", "--provider", &w.provider.pubkey]);
-    assert_eq!(by_provider["escrows"].as_array().unwrap().len(), 5);
-    let text = e.ok(&["escrow", "show", &approved]);
-    assert!(
-        text.contains("State: Released")
-            && text.contains("Tier: Approval")
-            && text.contains("Amount: 80"),
-        "{text}"
+    assert_eq!(released["escrows"].as_array().unwrap().len(), 0);
+    // Every escrow is settled: vault = free, nothing locked.
+    let shown = w.policy_json();
+    assert_eq!(
+        (
+            shown["vaultBalance"].as_u64(),
+            shown["locked"].as_u64(),
+            shown["freeBalance"].as_u64(),
+            shown["nextEscrowId"].as_u64(),
+        ),
+        (Some(325 * USDC), Some(0), Some(325 * USDC), Some(6))
     );
-    // close after the 24 h cooling period
-    e.fails(&["-k", &w.agent.path, "escrow", "close", &instant], 3);
-    e.ok(&["embedded", "advance", "24h"]);
-    let closed = e.json(&["-k", &w.agent.path, "escrow", "close", &instant]);
-    assert_eq!(closed["events"][0]["name"], "EscrowClosed");
-    e.fails(&["escrow", "show", &instant], 2);
 }
 
 #[test]
 fn refund_cancel_pipeline_and_history() {
     let w = world();
     let e = &w.env;
-    let short = {
-        let task = e.write("short.txt", "short");
-        e.json(&[
+    let short_task = e.write("short.txt", "short");
+    let create_short = |id: &str| {
+        e.run(&[
             "-k",
             &w.agent.path,
             "escrow",
@@ -392,24 +893,101 @@ fn refund_cancel_pipeline_and_history() {
             "--amount",
             "10",
             "--task-file",
-            &task,
+            &short_task,
             "--deadline",
             "90m",
             "--escrow-id",
-            "77",
-        ])["escrow"]
-            .as_str()
-            .unwrap()
-            .to_string()
+            id,
+        ])
     };
+    let out = create_short("77");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let short = text
+        .strip_prefix("Created escrow ")
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&format!("Created escrow {short} (id 77): 10 locked for ")),
+        "{text}"
+    );
     assert_eq!(
         e.json(&["escrow", "show", &short])["escrowId"].as_u64(),
         Some(77)
     );
-    e.fails(&["-k", &w.agent.path, "escrow", "refund", &short], 3);
+    assert_eq!(w.policy_json()["nextEscrowId"].as_u64(), Some(78));
+    // An id held by an open escrow with other terms is refused before sending.
+    let err = e.fails(
+        &[
+            "-k",
+            &w.agent.path,
+            "escrow",
+            "create",
+            &w.policy,
+            "--provider",
+            &w.provider.pubkey,
+            "--amount",
+            "11",
+            "--task-file",
+            &short_task,
+            "--deadline",
+            "90m",
+            "--escrow-id",
+            "77",
+        ],
+        2,
+    );
+    assert!(
+        err.contains(&format!(
+            "escrow id 77 of policy {} is already used by an escrow with different terms; choose \
+             another --escrow-id",
+            w.policy
+        )),
+        "{err}"
+    );
+    assert_eq!(w.count(), 1);
+    let err = e.fails(&["-k", &w.agent.path, "escrow", "refund", &short], 3);
+    assert!(
+        err.contains("DeadlineNotReached (error 6015)") && err.contains("refundable_at"),
+        "{err}"
+    );
     e.ok(&["embedded", "advance", "90m"]);
-    e.ok(&["-k", &w.agent.path, "escrow", "refund", &short]);
-    assert_eq!(w.state(&short), "Refunded");
+    let refunded = e.json(&["-k", &w.agent.path, "escrow", "refund", &short]);
+    let event = &refunded["events"][0];
+    assert_eq!(
+        (
+            event["name"].as_str(),
+            event["fields"]["from_state"].as_str(),
+            event["fields"]["free_balance"].as_str(),
+        ),
+        (Some("EscrowRefunded"), Some("Funded"), Some("500000000"))
+    );
+    assert_eq!(refunded["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    w.assert_settled(&short, "Refunded");
+    // Ids are never reused, and only ids near the next one are accepted.
+    let out = create_short("77");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--escrow-id: id 77 of policy {} was already used (ids are never reused, even after \
+             the escrow is closed); omit --escrow-id to use the next id (78)",
+            w.policy
+        )),
+        "{err}"
+    );
+    let out = create_short("334");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--escrow-id: 334 is outside the ids policy {} accepts now, [0, 334); omit \
+             --escrow-id to use its next id (78)",
+            w.policy
+        )),
+        "{err}"
+    );
     // cancel needs the provider's signature too
     let cancelled = w.create("5", "cancel", &[]);
     e.ok(&[
@@ -421,16 +999,78 @@ fn refund_cancel_pipeline_and_history() {
         "--provider",
         &w.provider.path,
     ]);
-    assert_eq!(w.state(&cancelled), "Cancelled");
+    w.assert_settled(&cancelled, "Cancelled");
     // pipeline: the review waits for the research
     let research = w.create("30", "research", &[]);
     let review = w.create("10", "review", &["--depends-on", &research]);
+    assert_eq!(
+        e.json(&["escrow", "show", &review])["dependsOn"],
+        research.as_str()
+    );
     assert_eq!(w.prove(&review)["released"], false);
+    let text = e.ok(&["escrow", "show", &review]);
+    assert!(
+        text.contains("Next: waits for its dependency to be released; anyone can refund it from "),
+        "{text}"
+    );
     w.prove(&research);
     e.ok(&["embedded", "advance", "1h"]);
-    e.ok(&["-k", &w.agent.path, "escrow", "release", &research]);
-    e.ok(&["-k", &w.agent.path, "escrow", "release", &review]);
-    assert_eq!(w.state(&review), "Released");
+    let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &research], 2);
+    assert!(err.contains("is ProofSubmitted, not settled"), "{err}");
+    // The research is released but kept: the review depends on it.
+    let out = e.ok(&["-k", &w.agent.path, "escrow", "release", &research]);
+    assert!(
+        out.contains(&format!(
+            "The escrow is settled; its account stays open while 1 escrow(s) depend on it. \
+             Close it with `agent-escrow escrow close {research}` once they have settled"
+        )),
+        "{out}"
+    );
+    let shown = e.json(&["escrow", "show", &research]);
+    assert_eq!(
+        (shown["state"].as_str(), shown["dependents"].as_u64()),
+        (Some("Released"), Some(1))
+    );
+    let text = e.ok(&["escrow", "show", &research]);
+    assert!(
+        text.contains("State: Released\n")
+            && text.contains("Next: settled; its account is kept while 1 escrow(s) depend on it"),
+        "{text}"
+    );
+    let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &research], 3);
+    assert!(
+        err.contains("HasDependents (error 6046)")
+            && err.contains("1 escrows still depend on this one"),
+        "{err}"
+    );
+    let out = e.json(&["-k", &w.agent.path, "escrow", "release", &review]);
+    assert_eq!(out["events"][0]["name"], "EscrowReleased");
+    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_ONE_KEY));
+    w.assert_settled(&review, "Released");
+    assert_eq!(
+        e.json(&["escrow", "show", &research])["dependents"].as_u64(),
+        Some(0)
+    );
+    let text = e.ok(&["escrow", "show", &research]);
+    assert!(
+        text.contains(&format!(
+            "Rent: 1948800 lamports, returned to {} by `escrow close`\nNext: settled; no escrow \
+             depends on it any more: `agent-escrow escrow close {research}` returns its rent",
+            w.agent.pubkey
+        )),
+        "{text}"
+    );
+    // Now the research account can be closed, by anyone.
+    let closed = e.json(&["-k", &w.provider.path, "escrow", "close", &research]);
+    assert_eq!(closed["events"][0]["name"], "EscrowClosed");
+    assert_eq!(closed["events"][0]["fields"]["lamports"], "1948800");
+    assert_eq!(
+        closed["events"][0]["fields"]["rent_payer"],
+        w.agent.pubkey.as_str()
+    );
+    assert_eq!(closed["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    w.assert_settled(&research, "Released");
+    assert_eq!(w.count(), 0);
     // history of the policy and of one escrow, JSON and display
     let history = e.json(&["history", "--policy", &w.policy]);
     let names: Vec<&str> = history["events"]
@@ -444,6 +1084,25 @@ fn refund_cancel_pipeline_and_history() {
         names.contains(&"EscrowRefunded") && names.contains(&"EscrowCancelled"),
         "{names:?}"
     );
+    // escrow_close names the escrow and its rent payer, not the policy: its
+    // event is in the escrow's history.
+    let research_history = e.json(&["history", "--escrow", &research]);
+    let names: Vec<&str> = research_history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["escrow"] == research.as_str())
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "EscrowCreated",
+            "ProofSubmitted",
+            "EscrowReleased",
+            "EscrowClosed"
+        ]
+    );
     let one = e.json(&["history", "--escrow", &short]);
     let names: Vec<&str> = one["events"]
         .as_array()
@@ -452,11 +1111,146 @@ fn refund_cancel_pipeline_and_history() {
         .map(|e| e["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["EscrowCreated", "EscrowRefunded"]);
+    assert_eq!(one["events"][0]["fields"]["escrow_id"], "77");
     let text = e.ok(&["history", "--escrow", &short]);
     assert!(
         text.contains("EscrowRefunded") && text.contains("amount=10000000"),
         "{text}"
     );
+}
+
+#[test]
+fn refund_paths_and_the_policy_arbiter() {
+    // Short timeouts: a proof waiting for approval is refundable 2 h after
+    // it, an unresolved dispute 3 h after it.
+    let w = world_with(&["--review-timeout", "2h", "--dispute-timeout", "3h"]);
+    let e = &w.env;
+    // Refunds are permissionless: a keeper with no role in the policy cranks them.
+    let keeper = e.key("keeper");
+    let help = e.ok(&["escrow", "refund", "--help"]);
+    for needle in [
+        "REFUND PATHS",
+        "after its deadline",
+        "DeadlineNotReached, error 6015",
+        "review_timeout",
+        "RefundNotDue",
+        "dispute_timeout",
+    ] {
+        assert!(help.contains(needle), "{needle:?} in {help}");
+    }
+    // 1. Approval tier, proven, the owner never approves.
+    let approval = w.create("90", "approval", &[]);
+    w.prove(&approval);
+    let shown = e.json(&["escrow", "show", &approval]);
+    let proof_at = shown["stateAt"].as_i64().unwrap();
+    assert_eq!(shown["refundableAt"].as_i64(), Some(proof_at + 7_200));
+    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &approval], 3);
+    assert!(
+        err.contains("RefundNotDue (error 6045)")
+            && err.contains(&format!(
+                "refundable_at {} (state ProofSubmitted)",
+                proof_at + 7_200
+            )),
+        "{err}"
+    );
+    // 2. Delay tier, proven: it is releasable, so never refundable.
+    let delay = w.create("50", "delay", &[]);
+    w.prove(&delay);
+    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &delay], 3);
+    assert!(
+        err.contains("RefundNotDue (error 6045)")
+            && err.contains("the escrow is releasable: use escrow_release"),
+        "{err}"
+    );
+    // 3. Disputed, the arbiter does not resolve.
+    let disputed = w.create("40", "disputed", &[]);
+    w.prove(&disputed);
+    e.ok(&["-k", &w.agent.path, "escrow", "dispute", &disputed]);
+    let dispute_at = e.json(&["escrow", "show", &disputed])["stateAt"]
+        .as_i64()
+        .unwrap();
+    e.ok(&["embedded", "advance", "2h"]);
+    let before = w.policy_json();
+    assert_eq!(before["locked"].as_u64(), Some(180 * USDC));
+    let refunded = e.json(&["-k", &keeper.path, "escrow", "refund", &approval]);
+    assert_eq!(
+        refunded["events"][0]["fields"]["from_state"],
+        "ProofSubmitted"
+    );
+    assert_eq!(refunded["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    w.assert_settled(&approval, "Refunded");
+    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &disputed], 3);
+    assert!(
+        err.contains("RefundNotDue (error 6045)")
+            && err.contains(&format!(
+                "refundable_at {} (state Disputed)",
+                dispute_at + 10_800
+            )),
+        "{err}"
+    );
+    e.ok(&["embedded", "advance", "1h"]);
+    let refunded = e.json(&["-k", &keeper.path, "escrow", "refund", &disputed]);
+    assert_eq!(refunded["events"][0]["fields"]["from_state"], "Disputed");
+    w.assert_settled(&disputed, "Refunded");
+    // Nothing was paid; the two amounts are free again.
+    assert_eq!(w.balance(&w.provider.pubkey), 0);
+    let shown = w.policy_json();
+    assert_eq!(
+        (
+            shown["vaultBalance"].as_u64(),
+            shown["locked"].as_u64(),
+            shown["freeBalance"].as_u64()
+        ),
+        (Some(500 * USDC), Some(50 * USDC), Some(450 * USDC))
+    );
+    // The policy's arbiter resolves; the agent cannot.
+    let arbiter = e.key("arbiter");
+    e.ok(&[
+        "-k",
+        &w.owner.path,
+        "policy",
+        "update",
+        &w.policy,
+        "--arbiter",
+        &arbiter.pubkey,
+    ]);
+    e.ok(&["-k", &w.owner.path, "escrow", "veto", &delay]);
+    let err = e.fails(
+        &[
+            "-k",
+            &w.agent.path,
+            "escrow",
+            "resolve",
+            &delay,
+            "--provider-share",
+            "100",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("NotArbiter (error 6029)")
+            && err.contains(&format!(
+                "signer {} is not the arbiter {} or the owner",
+                w.agent.pubkey, arbiter.pubkey
+            )),
+        "{err}"
+    );
+    assert_eq!(w.state(&delay), "Disputed");
+    let resolved = e.json(&[
+        "-k",
+        &arbiter.path,
+        "escrow",
+        "resolve",
+        &delay,
+        "--provider-share",
+        "100",
+    ]);
+    assert_eq!(
+        resolved["events"][0]["fields"]["arbiter"],
+        arbiter.pubkey.as_str()
+    );
+    assert_eq!(w.balance(&w.provider.pubkey), 50 * USDC);
+    w.assert_settled(&delay, "Resolved");
 }
 
 #[test]
@@ -620,7 +1414,9 @@ fn offline_signing_flow() {
         &w.agent.path,
     ]);
     assert_eq!(out["events"][0]["name"], "EscrowReleased");
+    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
     assert_eq!(w.balance(&w.provider.pubkey), 90 * USDC);
+    w.assert_settled(&escrow, "Released");
 }
 
 #[test]
@@ -670,6 +1466,82 @@ fn bad_input_is_named_and_exits_2() {
     }
     let (code, err) = stderr(create("-1", "1h", &w.provider.pubkey));
     assert_eq!(code, Some(2), "{err}");
+    // a deadline beyond the policy's max_escrow_duration (30 days by default)
+    let (code, err) = stderr(create("1", "31d", &w.provider.pubkey));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--deadline: 31d is longer than policy {} allows (max_escrow_duration 30d)",
+            w.policy
+        )) && err.contains("--max-escrow-duration"),
+        "{err}"
+    );
+    // the arbiter is the policy's now, not an escrow's
+    let task = e.write("t.txt", "t");
+    let err = e.fails(
+        &[
+            "-k",
+            &w.agent.path,
+            "escrow",
+            "create",
+            &w.policy,
+            "--provider",
+            &w.provider.pubkey,
+            "--amount",
+            "1",
+            "--task-file",
+            &task,
+            "--deadline",
+            "1h",
+            "--arbiter",
+            &w.agent.pubkey,
+        ],
+        2,
+    );
+    assert!(
+        err.contains("Found argument '--arbiter' which wasn't expected"),
+        "{err}"
+    );
+    assert_eq!(
+        e.json(&["escrow", "list", "--policy", &w.policy])["escrows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing was created by the refused commands"
+    );
+    // escrow address needs an id or the terms
+    let err = e.fails(&["escrow", "address", &w.policy], 2);
+    assert!(err.contains("--escrow-id <U64>"), "{err}");
+    let err = e.fails(
+        &[
+            "escrow",
+            "address",
+            &w.policy,
+            "--escrow-id",
+            "1",
+            "--amount",
+            "2",
+        ],
+        2,
+    );
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = e.fails(
+        &[
+            "escrow",
+            "address",
+            &w.policy,
+            "--provider",
+            &w.provider.pubkey,
+            "--amount",
+            "2",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("give the task as --task-file PATH (hashed with sha256) or --task-hash HEX"),
+        "{err}"
+    );
     // durations
     let (code, err) = stderr(create("1", "5x", &w.provider.pubkey));
     assert_eq!(code, Some(2));
@@ -750,10 +1622,22 @@ fn bad_input_is_named_and_exits_2() {
     assert!(err.contains("--config"), "{err}");
     let err = e.fails(&["--output", "yaml", "policy", "show", &w.policy], 2);
     assert!(err.contains("json-compact"), "{err}");
-    // accounts of the wrong kind
+    // accounts of the wrong kind, and addresses where no escrow ever was
     let err = e.fails(&["escrow", "show", &w.policy], 2);
     assert!(
-        err.contains("no escrow account") || err.contains("not an agent-escrow"),
+        err.contains(&format!(
+            "ESCROW: {} is not an agent-escrow escrow",
+            w.policy
+        )),
+        "{err}"
+    );
+    let never = e.ok(&["escrow", "address", &w.policy, "--escrow-id", "9"]);
+    let err = e.fails(&["escrow", "show", never.trim()], 2);
+    assert!(
+        err.contains(&format!(
+            "ESCROW: no escrow account at {} on embedded",
+            never.trim()
+        )) && err.contains("and no escrow was created there"),
         "{err}"
     );
     let err = e.fails(&["policy", "show", &w.mint], 2);
@@ -784,7 +1668,34 @@ fn embedded_state_commands_and_compact_output() {
     assert_eq!(again["deleted"], false);
     let help = e.ok(&["escrow", "create", "--help"]);
     assert!(
-        help.contains("--depends-on") && help.contains("DURATION"),
+        help.contains("--depends-on")
+            && help.contains("DURATION")
+            && help.contains("--allow-duplicate")
+            && help.contains("[default: the policy's next escrow id]")
+            && !help.contains("--arbiter"),
         "{help}"
     );
+    let help = e.ok(&["escrow", "address", "--help"]);
+    assert!(
+        help.contains("EXAMPLES:")
+            && help.contains("agent-escrow escrow address POLICY --escrow-id 0")
+            && help.contains(
+                "agent-escrow escrow address POLICY --provider PUBKEY --amount 20 --task-file task.txt"
+            ),
+        "{help}"
+    );
+    let help = e.ok(&["policy", "create", "--help"]);
+    for flag in [
+        "--arbiter <PUBKEY>",
+        "--dispute-timeout <DURATION>",
+        "--review-timeout <DURATION>",
+        "--max-escrow-duration <DURATION>",
+        "--review-unlisted",
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+    }
+    let help = e.ok(&["policy", "update", "--help"]);
+    assert!(help.contains("--review-unlisted <BOOL>"), "{help}");
+    let help = e.ok(&["escrow", "close", "--help"]);
+    assert!(help.contains("kept for its dependents"), "{help}");
 }

@@ -34,18 +34,76 @@ fn demo_json_reports_events_balances_and_compute_units() {
         [
             "PolicyCreated",
             "Deposited",
-            "EscrowCreated",
+            "EscrowCreated", // research
+            "EscrowCreated", // writing, depends on research
+            "EscrowCreated", // review, depends on writing
             "ProofSubmitted",
-            "EscrowReleased", // research, delay tier
-            "EscrowCreated",
+            "EscrowReleased", // research, delay tier (kept: writing depends on it)
             "ProofSubmitted",
-            "EscrowReleased", // writing, approval tier
-            "EscrowCreated",
+            "EscrowReleased", // writing, approval tier (kept: review depends on it)
+            "EscrowClosed",   // research
             "ProofSubmitted",
-            "EscrowReleased", // review, instant tier
+            "EscrowReleased", // review, instant tier (closed at once)
+            "EscrowClosed",   // writing
             "EscrowCreated",
             "EscrowRefunded", // translation, missed deadline
         ]
+    );
+    let events = report["events"].as_array().unwrap();
+    let field = |name: &str, key: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["name"] == name)
+            .map(|e| e["fields"][key].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The pool: each create locks part of the vault, each settlement unlocks it.
+    assert_eq!(
+        field("EscrowCreated", "locked"),
+        ["50000000", "125000000", "150000000", "40000000"]
+    );
+    assert_eq!(
+        field("EscrowCreated", "free_balance"),
+        ["450000000", "375000000", "350000000", "310000000"]
+    );
+    assert_eq!(
+        field("EscrowReleased", "locked"),
+        ["100000000", "25000000", "0"]
+    );
+    assert_eq!(field("EscrowRefunded", "free_balance"), ["350000000"]);
+    assert_eq!(field("EscrowRefunded", "from_state"), ["Funded"]);
+    // Rent: kept while a dependent is open, else returned at settlement;
+    // the upstreams' rent comes back with escrow_close. 152-byte escrows
+    // hold 1,948,800 lamports, 184-byte ones (with depends_on) 2,171,520.
+    assert_eq!(
+        field("EscrowReleased", "rent_returned"),
+        ["0", "0", "2171520"]
+    );
+    assert_eq!(field("EscrowClosed", "lamports"), ["1948800", "2171520"]);
+    assert_eq!(field("EscrowRefunded", "rent_returned"), ["1948800"]);
+    let agent = report["parties"]["agent"].as_str().unwrap();
+    assert_eq!(field("EscrowClosed", "rent_payer"), [agent, agent]);
+    let rent = report["rent"].as_array().unwrap();
+    assert_eq!(rent.len(), 4);
+    for r in rent {
+        assert_eq!(r["paid_lamports"], r["returned_lamports"], "{r}");
+    }
+    assert_eq!(
+        rent.iter()
+            .map(|r| r["returned_by"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "escrow_close",
+            "escrow_close",
+            "escrow_submit_proof",
+            "escrow_refund"
+        ]
+    );
+    assert_eq!(
+        rent.iter()
+            .map(|r| r["escrow_id"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [0, 1, 2, 3]
     );
     let released: Vec<u64> = report["events"]
         .as_array()
@@ -80,6 +138,24 @@ fn demo_json_reports_events_balances_and_compute_units() {
     assert_eq!(balance("writer"), 75 * USDC);
     assert_eq!(balance("reviewer"), 25 * USDC);
     assert_eq!(balance("translator"), 0);
+    assert_eq!(
+        report["funds"],
+        serde_json::json!({ "vault": 350 * USDC, "free": 350 * USDC, "locked": 0 })
+    );
+    // Free and locked after every step; locked 150 while the pipeline is open.
+    let steps = report["steps"].as_array().unwrap();
+    let locked: Vec<u64> = steps
+        .iter()
+        .map(|s| s["locked"].as_u64().unwrap())
+        .collect();
+    assert_eq!(locked.iter().max(), Some(&(150 * USDC)));
+    assert_eq!(locked.last(), Some(&0));
+    for step in steps {
+        assert!(
+            step["free_balance"].as_u64().unwrap() <= 500 * USDC,
+            "{step}"
+        );
+    }
 
     let rejected = &report["rejected"][0];
     assert_eq!(rejected["error_name"], "PerEscrowCapExceeded");
@@ -111,6 +187,11 @@ fn demo_display_prints_trail_balances_and_cu() {
         "EscrowRefunded",
         "PerEscrowCapExceeded (error 6007)",
         "Final balances",
+        "policy vault = free 350 + locked 0 (no escrow is open)",
+        "[free 450, locked 50]",
+        "Escrow rent (lamports): paid by the agent, returned when each account closed",
+        "total        paid   8240640  returned   8240640",
+        "EscrowClosed",
         "Compute units per instruction",
         "escrow_submit_proof",
     ] {

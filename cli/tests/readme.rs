@@ -63,4 +63,30 @@ fn readme_walkthrough_runs_as_written() {
         stdout.contains("Signers (Pubkey=Signature):") && stdout.contains("EscrowReleased"),
         "{stdout}"
     );
+    // The second, identical `escrow create` reported the open escrow (id 0)
+    // and sent nothing; the approval created id 1.
+    assert_eq!(stdout.matches("Created escrow ").count(), 2, "{stdout}");
+    assert!(
+        stdout.contains(" already exists: an open escrow (Funded) of this policy pays 20 to ")
+            && stdout.contains("Nothing was sent; pass --allow-duplicate to create another."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Created escrow ") && stdout.contains(" (id 1): 90 locked for "),
+        "{stdout}"
+    );
+    // Settled escrows are closed with their rent returned; nothing stays locked.
+    assert_eq!(
+        stdout
+            .matches("The escrow is settled and its account closed: 1948800 lamports of rent returned to ")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n0 escrow(s)\n"), "{stdout}");
+    assert!(
+        stdout.contains("Vault: ")
+            && stdout.contains(" (balance 390)\nLocked by open escrows: 0\nFree balance: 390\n"),
+        "{stdout}"
+    );
 }

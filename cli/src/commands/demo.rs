@@ -6,19 +6,22 @@
 //! writing -> review pipeline (50, 75, 25 USDC), one task misses its
 //! deadline and is refunded, and a 150 USDC escrow is refused by the
 //! per-escrow cap. Writing depends on research and review on writing
-//! (`depends_on`). Every transaction runs the real program binary.
+//! (`depends_on`). Escrows hold no tokens: each locks part of the policy
+//! vault (free + locked = vault), and each escrow account is closed when it
+//! settles, its rent going back to the agent that paid it (an upstream
+//! escrow stays until its dependents settle, then `escrow_close`). Every
+//! transaction runs the real program binary.
 
 use std::collections::BTreeMap;
 
 use agent_escrow::instructions::{EscrowCreateArgs, PolicyCreateArgs};
 use agent_escrow_client::{
     amount::{format_usdc, USDC_DECIMALS},
+    anchor_lang::prelude::Pubkey,
     embedded::EmbeddedSvm,
     events::{EscrowEvent, EventRecord},
-    instructions::{self, EscrowAccounts},
-    pda::{
-        associated_token_address, escrow_address, policy_address, policy_vault_address, PROGRAM_ID,
-    },
+    instructions,
+    pda::{associated_token_address, escrow_address, policy_address, PROGRAM_ID},
     sha256,
     transport::{Transport, TxOutcome},
     ClientError, EscrowClient, Keypair, Signer,
@@ -31,13 +34,17 @@ use crate::{args::OutputFormat, CliError};
 const USDC: u64 = 1_000_000;
 const HOUR: i64 = 3_600;
 
-/// One transaction of the scenario.
+/// One transaction of the scenario, with the policy's funds after it.
 #[derive(Debug, Serialize)]
 struct Step {
     instruction: &'static str,
     description: String,
     signature: String,
     compute_units: u64,
+    /// Policy vault balance not locked by open escrows, base units.
+    free_balance: u64,
+    /// Base units locked by the policy's open escrows.
+    locked: u64,
 }
 
 /// An event with the instruction that emitted it.
@@ -67,10 +74,30 @@ struct Balance {
     base_units: u64,
 }
 
+/// The policy vault split into free and locked, base units.
+#[derive(Debug, Serialize, Default)]
+struct Funds {
+    vault: u64,
+    free: u64,
+    locked: u64,
+}
+
 #[derive(Debug, Serialize)]
 struct ComputeUnits {
     instruction: &'static str,
     compute_units: u64,
+}
+
+/// One escrow's rent: paid by the agent at creation, returned when the
+/// account closed (at settlement, or by `escrow_close` for an upstream).
+#[derive(Debug, Serialize)]
+struct Rent {
+    escrow: String,
+    escrow_id: u64,
+    task: &'static str,
+    paid_lamports: u64,
+    returned_lamports: u64,
+    returned_by: Option<&'static str>,
 }
 
 /// The whole run, as printed with `--output json`.
@@ -85,6 +112,10 @@ struct Report {
     events: Vec<EventEntry>,
     rejected: Vec<Rejection>,
     balances: Vec<Balance>,
+    /// The policy vault at the end: free + locked.
+    funds: Funds,
+    /// Escrow rent, paid and returned (lamports).
+    rent: Vec<Rent>,
     compute_units: Vec<ComputeUnits>,
 }
 
@@ -151,6 +182,8 @@ impl Demo {
                 events: Vec::new(),
                 rejected: Vec::new(),
                 balances: Vec::new(),
+                funds: Funds::default(),
+                rent: Vec::new(),
                 compute_units: Vec::new(),
             },
             client: EscrowClient::new(svm),
@@ -169,7 +202,7 @@ impl Demo {
         }
     }
 
-    fn policy(&self) -> agent_escrow_client::anchor_lang::prelude::Pubkey {
+    fn policy(&self) -> Pubkey {
         policy_address(
             &self.owner.pubkey(),
             &self.agent.pubkey(),
@@ -182,16 +215,52 @@ impl Demo {
         &self.providers[index].1
     }
 
-    /// Records a confirmed transaction: step, events, compute units.
-    fn record(&mut self, instruction: &'static str, description: String, out: TxOutcome) {
+    /// The policy vault: balance, free and locked.
+    async fn funds(&self) -> Result<Funds, CliError> {
+        let policy = self.client.policy(&self.policy()).await?;
+        let vault = self.client.token_balance(&policy.vault).await?;
+        Ok(Funds {
+            vault,
+            free: vault.saturating_sub(policy.locked),
+            locked: policy.locked,
+        })
+    }
+
+    /// Records a confirmed transaction: step, events, compute units, and
+    /// the rent returned by a settlement or a close.
+    async fn record(
+        &mut self,
+        instruction: &'static str,
+        description: String,
+        out: TxOutcome,
+    ) -> Result<(), CliError> {
+        let funds = self.funds().await?;
         self.say(format!(
-            "  {:<22} {:>6} CU  {}",
-            instruction, out.compute_units, description
+            "  {:<22} {:>6} CU  {}  [free {}, locked {}]",
+            instruction,
+            out.compute_units,
+            description,
+            format_usdc(funds.free),
+            format_usdc(funds.locked)
         ));
         for event in &out.events {
+            let record = event.record();
+            let returned = match event {
+                EscrowEvent::EscrowClosed(e) => Some(e.lamports),
+                _ => record
+                    .fields
+                    .get("rent_returned")
+                    .and_then(|r| r.parse().ok()),
+            };
+            if let (Some(lamports), Some(escrow)) = (returned.filter(|l| *l > 0), &record.escrow) {
+                if let Some(rent) = self.report.rent.iter_mut().find(|r| r.escrow == *escrow) {
+                    rent.returned_lamports += lamports;
+                    rent.returned_by = Some(instruction);
+                }
+            }
             self.report.events.push(EventEntry {
                 instruction,
-                event: event.record(),
+                event: record,
             });
         }
         self.report.compute_units.push(ComputeUnits {
@@ -203,7 +272,10 @@ impl Demo {
             description,
             signature: out.signature.to_string(),
             compute_units: out.compute_units,
+            free_balance: funds.free,
+            locked: funds.locked,
         });
+        Ok(())
     }
 
     async fn play(&mut self) -> Result<(), CliError> {
@@ -211,7 +283,8 @@ impl Demo {
         let mint_pk = self.mint.pubkey();
         let policy = self.policy();
         self.say(format!(
-            "agent-escrow demo on the {} SVM (program {PROGRAM_ID})\n\nSteps (compute units per transaction)",
+            "agent-escrow demo on the {} SVM (program {PROGRAM_ID})\n\n\
+             Steps (compute units per transaction; the policy vault's free and locked USDC after each)",
             self.report.cluster
         ));
 
@@ -242,14 +315,20 @@ impl Demo {
             delay_seconds: HOUR,
             expires_at: 0,
             require_allowlist: false,
+            review_unlisted: false,
+            arbiter: None,
+            dispute_timeout: None,
+            review_timeout: None,
+            max_escrow_duration: None,
         };
         let ix = instructions::policy_create(&owner_pk, &mint_pk, &spl_token::ID, limits);
         let out = self.client.send(&[ix], &self.owner, &[]).await?;
         self.record(
             "policy_create",
-            "owner: per escrow <= 100, 300 per 24 h; instant <= 25, 1 h veto window <= 60, approval above".into(),
+            "owner: per escrow <= 100, 300 per 24 h; instant <= 25, 1 h veto window <= 60, approval above; arbiter: the owner".into(),
             out,
-        );
+        )
+        .await?;
 
         let ix = instructions::policy_deposit(
             &policy,
@@ -264,21 +343,48 @@ impl Demo {
             "policy_deposit",
             "owner deposits 500 USDC into the policy vault".into(),
             out,
-        );
-
-        // Research (50 USDC, delay tier): paid by a keeper after the veto window.
-        self.create_escrow(
-            1,
-            0,
-            50 * USDC,
-            "research: survey agent payment protocols",
-            24 * HOUR,
         )
         .await?;
-        let research_proof = self.submit_proof(1, 0, "research report v1").await?;
+
+        // The agent commits the whole pipeline: writing depends on research,
+        // review on writing. Each escrow locks part of the vault.
+        let research = self
+            .create_escrow(
+                "research",
+                0,
+                50 * USDC,
+                "research: survey agent payment protocols",
+                24 * HOUR,
+                None,
+            )
+            .await?;
+        let writing = self
+            .create_escrow(
+                "writing",
+                1,
+                75 * USDC,
+                "writing: article from the research report",
+                24 * HOUR,
+                Some(research),
+            )
+            .await?;
+        let review = self
+            .create_escrow(
+                "review",
+                2,
+                25 * USDC,
+                "review: fact-check the article",
+                24 * HOUR,
+                Some(writing),
+            )
+            .await?;
+
+        // Research (50 USDC, delay tier): paid by a keeper after the veto window.
+        self.submit_proof(&research, 0, "research report v1")
+            .await?;
         self.client.transport().advance_clock(HOUR);
         self.say("  (clock +1 h: the owner's veto window for the research payment has passed)");
-        let keys = self.escrow_keys(1, 0);
+        let keys = self.client.escrow_accounts(&research).await?;
         let out = self
             .client
             .send(
@@ -289,19 +395,15 @@ impl Demo {
             .await?;
         self.record(
             "escrow_release",
-            "keeper releases 50 USDC to the researcher".into(),
+            "keeper releases 50 USDC to the researcher (account kept: writing depends on it)"
+                .into(),
             out,
-        );
+        )
+        .await?;
 
         // Writing (75 USDC, approval tier): the owner approves.
-        let writing_task = format!(
-            "writing: article from research {}",
-            agent_escrow_client::events::hex(&research_proof)
-        );
-        self.create_escrow(2, 1, 75 * USDC, &writing_task, 24 * HOUR)
-            .await?;
-        self.submit_proof(2, 1, "article draft v3").await?;
-        let keys = self.escrow_keys(2, 1);
+        self.submit_proof(&writing, 1, "article draft v3").await?;
+        let keys = self.client.escrow_accounts(&writing).await?;
         let out = self
             .client
             .send(
@@ -312,43 +414,50 @@ impl Demo {
             .await?;
         self.record(
             "escrow_approve",
-            "owner approves 75 USDC to the writer".into(),
+            "owner approves 75 USDC to the writer (account kept: review depends on it)".into(),
             out,
-        );
+        )
+        .await?;
+        self.close(&research, "research (its dependent, writing, has settled)")
+            .await?;
 
         // Review (25 USDC, instant tier): paid inside escrow_submit_proof.
-        self.create_escrow(3, 2, 25 * USDC, "review: fact-check the article", 24 * HOUR)
+        self.submit_proof(&review, 2, "review notes").await?;
+        self.close(&writing, "writing (its dependent, review, has settled)")
             .await?;
-        self.submit_proof(3, 2, "review notes").await?;
 
         // Translation (40 USDC): never delivered; refunded after its deadline.
-        self.create_escrow(4, 3, 40 * USDC, "translation: article to French", 2 * HOUR)
+        let translation = self
+            .create_escrow(
+                "translation",
+                3,
+                40 * USDC,
+                "translation: article to French",
+                2 * HOUR,
+                None,
+            )
             .await?;
         self.client.transport().advance_clock(2 * HOUR);
         self.say("  (clock +2 h: the translation deadline has passed without a proof)");
-        let escrow = escrow_address(&policy, 4).0;
-        let ix = instructions::escrow_refund(
-            &self.keeper.pubkey(),
-            &policy,
-            &escrow,
-            &mint_pk,
-            &spl_token::ID,
-        );
+        let keys = self.client.escrow_accounts(&translation).await?;
+        let ix = instructions::escrow_refund(&self.keeper.pubkey(), &keys);
         let out = self.client.send(&[ix], &self.keeper, &[]).await?;
         self.record(
             "escrow_refund",
-            "keeper refunds 40 USDC to the policy vault".into(),
+            "keeper refunds 40 USDC: free again in the policy vault, rent back to the agent".into(),
             out,
-        );
+        )
+        .await?;
 
         // Over the per-escrow cap: refused, nothing created.
         match self
             .create_escrow(
-                5,
+                "oversized research",
                 0,
                 150 * USDC,
                 "research: a second, larger survey",
                 24 * HOUR,
+                None,
             )
             .await
         {
@@ -375,7 +484,8 @@ impl Demo {
         }
 
         // Final balances.
-        let vault = policy_vault_address(&policy).0;
+        let funds = self.funds().await?;
+        let vault = self.client.policy(&policy).await?.vault;
         let mut accounts = vec![("owner", owner_ata), ("policy vault", vault)];
         for (name, key) in &self.providers {
             accounts.push((
@@ -392,57 +502,81 @@ impl Demo {
                 base_units,
             });
         }
+        self.report.funds = funds;
         Ok(())
     }
 
+    /// The agent locks `amount` for `provider` under the policy's next
+    /// escrow id; the agent pays the escrow account's rent.
     async fn create_escrow(
         &mut self,
-        id: u64,
+        task_name: &'static str,
         provider: usize,
         amount: u64,
         task: &str,
         deadline_in: i64,
-    ) -> Result<[u8; 32], CliError> {
+        depends_on: Option<Pubkey>,
+    ) -> Result<Pubkey, CliError> {
+        let policy = self.policy();
         let now = self.client.transport().unix_timestamp().await?;
-        let task_hash = sha256(task.as_bytes());
+        let id = self.client.next_escrow_id(&policy).await?;
+        let address = escrow_address(&policy, id).0;
         let args = EscrowCreateArgs {
             escrow_id: id,
+            bump: 0,
             provider: self.provider(provider).pubkey(),
             amount,
-            task_hash,
+            task_hash: sha256(task.as_bytes()),
             deadline: now + deadline_in,
             verifier: None,
-            arbiter: None,
-            depends_on: depends_on(id).map(|upstream| escrow_address(&self.policy(), upstream).0),
+            depends_on,
         };
-        let policy = self.policy();
         match self
             .client
             .escrow_create(&self.agent, &self.agent, &policy, args)
             .await?
         {
             agent_escrow_client::CreateOutcome::Created(out) => {
+                let paid_lamports = self
+                    .client
+                    .transport()
+                    .get_account(&address)
+                    .await?
+                    .map(|a| a.lamports)
+                    .unwrap_or(0);
+                self.report.rent.push(Rent {
+                    escrow: address.to_string(),
+                    escrow_id: id,
+                    task: task_name,
+                    paid_lamports,
+                    returned_lamports: 0,
+                    returned_by: None,
+                });
+                let after = match depends_on.and_then(|d| self.label(&d.to_string())) {
+                    Some(upstream) => format!(", after {upstream}"),
+                    None => String::new(),
+                };
                 let description = format!(
-                    "agent locks {} USDC for the {} (escrow #{id}, \"{task}\")",
+                    "agent locks {} USDC for the {} (escrow #{id}, {task_name}{after})",
                     format_usdc(amount),
                     self.providers[provider].0
                 );
-                self.record("escrow_create", description, out);
+                self.record("escrow_create", description, out).await?;
             }
             agent_escrow_client::CreateOutcome::AlreadyExists(_) => {}
         }
-        Ok(task_hash)
+        Ok(address)
     }
 
     /// The provider hashes its deliverable and submits the proof.
     async fn submit_proof(
         &mut self,
-        id: u64,
+        escrow: &Pubkey,
         provider: usize,
         deliverable: &str,
     ) -> Result<[u8; 32], CliError> {
         let proof = sha256(deliverable.as_bytes());
-        let keys = self.escrow_keys(id, provider);
+        let keys = self.client.escrow_accounts(escrow).await?;
         let key = self.provider(provider);
         let ix = instructions::escrow_submit_proof(&key.pubkey(), &keys, proof);
         let out = self.client.send(&[ix], key, &[]).await?;
@@ -454,29 +588,36 @@ impl Demo {
             "{} submits sha256(\"{deliverable}\"){}",
             self.providers[provider].0,
             if paid {
-                " and is paid at once (instant tier)"
+                " and is paid at once (instant tier); escrow closed, rent back to the agent"
             } else {
                 ""
             }
         );
-        self.record("escrow_submit_proof", description, out);
+        self.record("escrow_submit_proof", description, out).await?;
         Ok(proof)
     }
 
-    fn escrow_keys(&self, id: u64, provider: usize) -> EscrowAccounts {
-        let policy = self.policy();
-        EscrowAccounts {
-            policy,
-            escrow: escrow_address(&policy, id).0,
-            mint: self.mint.pubkey(),
-            token_program: spl_token::ID,
-            provider_token: associated_token_address(
-                &self.provider(provider).pubkey(),
-                &self.mint.pubkey(),
-                &spl_token::ID,
-            ),
-            depends_on: depends_on(id).map(|upstream| escrow_address(&policy, upstream).0),
-        }
+    /// A keeper closes a settled upstream escrow once its dependents have
+    /// settled; the rent goes back to the agent.
+    async fn close(&mut self, escrow: &Pubkey, what: &str) -> Result<(), CliError> {
+        let keys = self.client.escrow_accounts(escrow).await?;
+        let ix = instructions::escrow_close(&self.keeper.pubkey(), escrow, &keys.rent_payer);
+        let out = self.client.send(&[ix], &self.keeper, &[]).await?;
+        self.record(
+            "escrow_close",
+            format!("keeper closes {what}: rent back to the agent"),
+            out,
+        )
+        .await
+    }
+
+    /// "#id (task)" for an escrow of the scenario.
+    fn label(&self, escrow: &str) -> Option<String> {
+        self.report
+            .rent
+            .iter()
+            .find(|r| r.escrow == escrow)
+            .map(|r| format!("#{} {}", r.escrow_id, r.task))
     }
 
     fn print_summary(&self) {
@@ -503,11 +644,9 @@ impl Demo {
                 line.push_str(&" ".repeat(12));
             }
             if let Some(escrow) = &e.escrow {
-                let id =
-                    (1..=5).find(|id| escrow_address(&self.policy(), *id).0.to_string() == *escrow);
                 line.push_str(&format!(
-                    "  escrow #{}",
-                    id.map(|i| i.to_string()).unwrap_or_else(|| escrow.clone())
+                    "  escrow {}",
+                    self.label(escrow).unwrap_or_else(|| escrow.clone())
                 ));
             }
             for (key, value) in &e.fields {
@@ -516,11 +655,7 @@ impl Demo {
                         .parse::<u64>()
                         .map(format_usdc)
                         .unwrap_or_else(|_| value.clone())
-                } else if key == "proof_hash"
-                    || key == "deadline"
-                    || key == "escrow_id"
-                    || key == "mint"
-                {
+                } else if SKIPPED_FIELDS.contains(&key.as_str()) {
                     continue;
                 } else {
                     show(value)
@@ -543,6 +678,32 @@ impl Demo {
         for b in &self.report.balances {
             println!("  {:<13} {:>10}  {}", b.party, b.usdc, b.token_account);
         }
+        let f = &self.report.funds;
+        println!(
+            "  policy vault = free {} + locked {}{}",
+            format_usdc(f.free),
+            format_usdc(f.locked),
+            if f.locked == 0 {
+                " (no escrow is open)"
+            } else {
+                ""
+            }
+        );
+        println!("\nEscrow rent (lamports): paid by the agent, returned when each account closed");
+        let (mut paid, mut returned) = (0u64, 0u64);
+        for r in &self.report.rent {
+            paid += r.paid_lamports;
+            returned += r.returned_lamports;
+            println!(
+                "  #{} {:<12} paid {:>9}  returned {:>9}  by {}",
+                r.escrow_id,
+                r.task,
+                r.paid_lamports,
+                r.returned_lamports,
+                r.returned_by.unwrap_or("-")
+            );
+        }
+        println!("  total        paid {paid:>9}  returned {returned:>9}");
         println!("\nCompute units per instruction (measured on the SBPF .so)");
         let mut seen: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         for c in &self.report.compute_units {
@@ -555,18 +716,11 @@ impl Demo {
     }
 }
 
-/// The pipeline: writing (#2) waits for research (#1), review (#3) for writing.
-fn depends_on(escrow_id: u64) -> Option<u64> {
-    match escrow_id {
-        2 => Some(1),
-        3 => Some(2),
-        _ => None,
-    }
-}
-
 /// Event fields holding base units, shown as USDC in the display output.
 const AMOUNT_FIELDS: &[&str] = &[
     "vault_balance",
+    "free_balance",
+    "locked",
     "spent_24h",
     "spent_30d",
     "per_escrow_max",
@@ -574,4 +728,19 @@ const AMOUNT_FIELDS: &[&str] = &[
     "monthly_cap",
     "instant_max",
     "delay_max",
+    "provider_amount",
+    "refund_amount",
+];
+
+/// Event fields left out of the display output (in the JSON output).
+const SKIPPED_FIELDS: &[&str] = &[
+    "proof_hash",
+    "task_hash",
+    "deadline",
+    "escrow_id",
+    "mint",
+    "expires_at",
+    "dispute_timeout",
+    "review_timeout",
+    "max_escrow_duration",
 ];

@@ -1,20 +1,27 @@
 //! `agent-escrow escrow ...`
 
-use agent_escrow::{instructions::EscrowCreateArgs, state::EscrowState};
-use agent_escrow_client::{
-    anchor_lang::prelude::Pubkey, instructions, pda::escrow_address, transport::Transport,
-    CreateOutcome, Signer,
+use agent_escrow::{
+    instructions::EscrowCreateArgs,
+    state::{Escrow, EscrowState},
 };
-use serde_json::json;
+use agent_escrow_client::{
+    anchor_lang::prelude::Pubkey,
+    events::{hex, EscrowEvent},
+    instructions,
+    pda::{allow_address, escrow_address},
+    transport::Transport,
+    ClientError, CreateOutcome, Signer,
+};
+use serde_json::{json, Map, Value};
 
 use super::{
-    ensure_ata, escrow_info, policy_info, sha256_file, sign_and_send, state_name, tier_name,
-    EscrowInfo,
+    ensure_ata, escrow_id_of, escrow_info, policy_info, recent_escrow_ids, sha256_file,
+    sign_and_submit, state_name, tier_name, EscrowInfo, PolicyInfo,
 };
 use crate::{
     args::{EscrowCommand, ProofSource},
     context::{Context, Submitted},
-    output::{submitted, ui, Report},
+    output::{duration, submitted, ui, Report},
     parse::amount,
     CliError,
 };
@@ -29,14 +36,17 @@ fn proof_hash(source: &ProofSource) -> Result<[u8; 32], CliError> {
     }
 }
 
-/// Default escrow id: the first 8 bytes (LE) of sha256(task_hash | provider |
-/// amount LE), so re-running the same `escrow create` is idempotent.
-fn default_escrow_id(task_hash: &[u8; 32], provider: &Pubkey, amount: u64) -> u64 {
-    let mut bytes = task_hash.to_vec();
-    bytes.extend_from_slice(provider.as_ref());
-    bytes.extend_from_slice(&amount.to_le_bytes());
-    let digest = agent_escrow_client::sha256(&bytes);
-    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+fn task_hash(
+    file: Option<std::path::PathBuf>,
+    hash: Option<[u8; 32]>,
+) -> Result<[u8; 32], CliError> {
+    match (file, hash) {
+        (Some(path), _) => sha256_file("--task-file", &path),
+        (None, Some(hash)) => Ok(hash),
+        (None, None) => Err(CliError::Input(
+            "give the task as --task-file PATH (hashed with sha256) or --task-hash HEX".into(),
+        )),
+    }
 }
 
 fn state_arg(state: &str) -> Option<EscrowState> {
@@ -52,6 +62,38 @@ fn state_arg(state: &str) -> Option<EscrowState> {
     })
 }
 
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// An explicit `--escrow-id` the policy would refuse (EscrowIdUnavailable):
+/// used before (ids are never reused) or outside the 256-id window.
+fn check_escrow_id(info: &PolicyInfo, id: u64) -> Result<(), CliError> {
+    use agent_escrow::constants::ID_WINDOW;
+    let next = info.policy.next_escrow_id;
+    let (low, high) = (
+        next.saturating_sub(ID_WINDOW),
+        next.saturating_add(ID_WINDOW),
+    );
+    if id < low || id >= high {
+        return Err(CliError::Input(format!(
+            "--escrow-id: {id} is outside the ids policy {} accepts now, [{low}, {high}); \
+             omit --escrow-id to use its next id ({next})",
+            info.address
+        )));
+    }
+    let slot = id % ID_WINDOW;
+    let used = info.policy.used_ids[(slot / 64) as usize] & (1u64 << (slot % 64)) != 0;
+    if id < next && used {
+        return Err(CliError::Input(format!(
+            "--escrow-id: id {id} of policy {} was already used (ids are never reused, even \
+             after the escrow is closed); omit --escrow-id to use the next id ({next})",
+            info.address
+        )));
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliError> {
     match command {
         EscrowCommand::Create {
@@ -59,78 +101,109 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             provider,
             amount: value,
             task_file,
-            task_hash,
+            task_hash: hash,
             deadline,
             escrow_id,
             verifier,
-            arbiter,
             depends_on,
+            allow_duplicate,
             agent,
         } => {
             let info = policy_info(ctx, &policy).await?;
-            let base_units = amount("--amount", &value, info.policy.decimals)?;
-            let task_hash = match (task_file, task_hash) {
-                (Some(path), _) => sha256_file("--task-file", &path)?,
-                (None, Some(hash)) => hash,
-                (None, None) => {
-                    return Err(CliError::Input(
-                        "give the task as --task-file PATH or --task-hash HEX".into(),
-                    ))
-                }
-            };
-            let escrow_id =
-                escrow_id.unwrap_or_else(|| default_escrow_id(&task_hash, &provider, base_units));
+            let decimals = info.policy.decimals;
+            let base_units = amount("--amount", &value, decimals)?;
+            let task_hash = task_hash(task_file, hash)?;
+            if deadline > info.policy.max_escrow_duration {
+                return Err(CliError::Input(format!(
+                    "--deadline: {} is longer than policy {policy} allows (max_escrow_duration {}); \
+                     give a shorter --deadline, or the owner raises the bound with \
+                     `agent-escrow policy update {policy} --max-escrow-duration DURATION`",
+                    duration(deadline),
+                    duration(info.policy.max_escrow_duration)
+                )));
+            }
             let agent = ctx.signer(agent.as_deref(), "agent")?;
+            // One open escrow per task: a re-run reports it instead of paying twice.
+            if !allow_duplicate {
+                let open = ctx
+                    .client
+                    .open_escrows_for_task(&policy, &provider, base_units, &task_hash)
+                    .await?;
+                if let Some((address, existing)) = open.first() {
+                    return Ok(existing_report(ctx, &info, address, existing, open.len()).await);
+                }
+            }
+            if let Some(id) = escrow_id {
+                // A retry of the same id is reported by the client; anything
+                // else the program would refuse is named here.
+                if ctx
+                    .client
+                    .escrow(&escrow_address(&policy, id).0)
+                    .await?
+                    .is_none()
+                {
+                    check_escrow_id(&info, id)?;
+                }
+            }
             let now = ctx.client.transport().unix_timestamp().await?;
-            let args = EscrowCreateArgs {
-                escrow_id,
-                provider,
-                amount: base_units,
-                task_hash,
-                deadline: now + deadline,
-                verifier,
-                arbiter,
-                depends_on,
-            };
-            let address = escrow_address(&policy, escrow_id).0;
-            let extra = json!({ "escrow": address.to_string(), "escrowId": escrow_id, "amount": base_units });
-            let extra = extra.as_object().cloned().unwrap_or_default();
-            let what = format!(
-                "Created escrow {address} ({} to {provider})",
-                ui(base_units, info.policy.decimals)
-            );
-            if let Some(existing) = ctx.client.escrow(&address).await? {
-                return existing_report(address, &existing, &args, info.policy.decimals);
-            }
-            if ctx.offline() {
-                // Offline signing: the exact instruction, no read-back retries.
-                let with_allow = info.policy.require_allowlist != 0;
-                let payer = ctx.fee_payer()?.pubkey();
-                let ix = instructions::escrow_create(
-                    &policy,
-                    &info.policy.mint,
-                    &info.token_program,
-                    &agent.pubkey(),
-                    &payer,
-                    args,
-                    with_allow,
+            let mut next = info.policy.next_escrow_id;
+            // With the default id, another create may take `next` first: retry
+            // with the new next id (an explicit id is tried once).
+            let attempts = if escrow_id.is_some() { 1 } else { 3 };
+            for attempt in 1..=attempts {
+                let id = escrow_id.unwrap_or(next);
+                let address = escrow_address(&policy, id).0;
+                let args = EscrowCreateArgs {
+                    escrow_id: id,
+                    bump: 0, // the builder sets the canonical bump
+                    provider,
+                    amount: base_units,
+                    task_hash,
+                    deadline: now + deadline,
+                    verifier,
+                    depends_on,
+                };
+                let what = format!(
+                    "Created escrow {address} (id {id}): {} locked for {provider}",
+                    ui(base_units, decimals)
                 );
-                let result = ctx.submit(vec![ix], vec![agent]).await?;
-                return Ok(submitted(result, &what, extra));
-            }
-            let payer = ctx.fee_payer()?;
-            match ctx
-                .client
-                .escrow_create(agent.as_ref(), payer.as_ref(), &policy, args.clone())
-                .await?
-            {
-                CreateOutcome::Created(outcome) => {
-                    Ok(submitted(Submitted::Sent(outcome), &what, extra))
+                let extra = object(
+                    json!({ "escrow": address.to_string(), "escrowId": id, "amount": base_units }),
+                );
+                if ctx.offline() {
+                    // Offline signing: the exact instruction, no read-back retries.
+                    let entry = allow_address(&policy, &provider).0;
+                    let with_allow = ctx.client.transport().get_account(&entry).await?.is_some();
+                    let payer = ctx.fee_payer()?.pubkey();
+                    let ix = instructions::escrow_create(
+                        &policy,
+                        &agent.pubkey(),
+                        &payer,
+                        args,
+                        with_allow,
+                    );
+                    let result = ctx.submit(vec![ix], vec![agent]).await?;
+                    return Ok(submitted(result, &what, extra));
                 }
-                CreateOutcome::AlreadyExists(existing) => {
-                    existing_report(address, &existing, &args, info.policy.decimals)
+                let payer = ctx.fee_payer()?;
+                match ctx
+                    .client
+                    .escrow_create(agent.as_ref(), payer.as_ref(), &policy, args)
+                    .await
+                {
+                    Ok(CreateOutcome::Created(outcome)) => {
+                        return Ok(created_report(outcome, what, extra, decimals))
+                    }
+                    Ok(CreateOutcome::AlreadyExists(existing)) => {
+                        return Ok(existing_report(ctx, &info, &address, &existing, 1).await)
+                    }
+                    Err(ClientError::EscrowIdTaken { .. }) if attempt < attempts => {
+                        next = ctx.client.next_escrow_id(&policy).await?;
+                    }
+                    Err(e) => return Err(e.into()),
                 }
             }
+            unreachable!("the last attempt returns")
         }
         EscrowCommand::Address {
             policy,
@@ -138,44 +211,67 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             provider,
             amount: value,
             task_file,
-            task_hash,
+            task_hash: hash,
         } => {
-            let escrow_id = match (escrow_id, provider, value) {
-                (Some(id), _, _) => id,
-                (None, Some(provider), Some(value)) => {
-                    let info = policy_info(ctx, &policy).await?;
-                    let base_units = amount("--amount", &value, info.policy.decimals)?;
-                    let task_hash = match (task_file, task_hash) {
-                        (Some(path), _) => sha256_file("--task-file", &path)?,
-                        (None, Some(hash)) => hash,
-                        (None, None) => {
-                            return Err(CliError::Input(
-                                "give --task-file PATH or --task-hash HEX".into(),
-                            ))
-                        }
-                    };
-                    default_escrow_id(&task_hash, &provider, base_units)
-                }
-                _ => {
-                    return Err(CliError::Input(
-                        "give --escrow-id, or --provider, --amount and --task-file/--task-hash"
-                            .into(),
-                    ))
-                }
+            if let Some(id) = escrow_id {
+                let address = escrow_address(&policy, id).0;
+                return Ok(Report::new(
+                    json!({ "escrow": address.to_string(), "escrowId": id }),
+                    address.to_string(),
+                ));
+            }
+            let (Some(provider), Some(value)) = (provider, value) else {
+                return Err(CliError::Input(
+                    "give --escrow-id N, or --provider, --amount and --task-file/--task-hash"
+                        .into(),
+                ));
             };
-            let address = escrow_address(&policy, escrow_id).0;
-            Ok(Report::new(
-                json!({ "escrow": address.to_string(), "escrowId": escrow_id }),
-                address.to_string(),
-            ))
+            let info = policy_info(ctx, &policy).await?;
+            let base_units = amount("--amount", &value, info.policy.decimals)?;
+            let task_hash = task_hash(task_file, hash)?;
+            let open = ctx
+                .client
+                .open_escrows_for_task(&policy, &provider, base_units, &task_hash)
+                .await?;
+            let found: Vec<(Pubkey, Option<u64>)> = {
+                let mut found = Vec::new();
+                for (address, _) in &open {
+                    found.push((*address, escrow_id_of(ctx, &info, address, true).await));
+                }
+                found
+            };
+            match found.as_slice() {
+                [] => Err(CliError::Input(format!(
+                    "no open escrow of policy {policy} pays {} to {provider} for this task; a \
+                     settled escrow is closed (see `agent-escrow history --policy {policy}`), and \
+                     `escrow create` prints the address of the escrow it creates",
+                    ui(base_units, info.policy.decimals)
+                ))),
+                [(address, id)] => Ok(Report::new(
+                    json!({ "escrow": address.to_string(), "escrowId": id }),
+                    address.to_string(),
+                )),
+                many => {
+                    let list: Vec<String> = many
+                        .iter()
+                        .map(|(a, id)| match id {
+                            Some(id) => format!("{a} (id {id})"),
+                            None => a.to_string(),
+                        })
+                        .collect();
+                    Err(CliError::Input(format!(
+                        "{} open escrows of policy {policy} match these terms (created with \
+                         --allow-duplicate): {}; pick one with --escrow-id",
+                        many.len(),
+                        list.join(", ")
+                    )))
+                }
+            }
         }
         EscrowCommand::Show { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            Ok(escrow_report(
-                &info.address,
-                &info.escrow,
-                info.policy.policy.decimals,
-            ))
+            let id = escrow_id_of(ctx, &info.policy, &escrow, true).await;
+            Ok(escrow_report(ctx, &info, id).await)
         }
         EscrowCommand::List {
             policy,
@@ -187,18 +283,44 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 .client
                 .list_escrows(policy.as_ref(), provider.as_ref(), state)
                 .await?;
+            // Escrow ids are in the addresses only: match the policies' recent ids.
+            let mut ids = std::collections::HashMap::new();
+            let mut seen = std::collections::HashSet::new();
+            for (_, e) in &escrows {
+                if seen.insert(e.policy) {
+                    if let Ok(p) = ctx.client.policy(&e.policy).await {
+                        ids.extend(recent_escrow_ids(&e.policy, p.next_escrow_id));
+                    }
+                }
+            }
             let mut text = format!("{} escrow(s)", escrows.len());
             let mut items = Vec::new();
             for (address, escrow) in &escrows {
+                let id = ids.get(address).copied();
                 text.push_str(&format!(
-                    "\n  {address}  #{:<20} {:>14} base units  {:<15} {:<8} provider {}",
-                    escrow.escrow_id,
+                    "\n  {address}  #{:<6} {:>14} base units  {:<15} {:<8} provider {}",
+                    id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
                     escrow.amount,
                     state_name(escrow.state),
                     tier_name(escrow.tier),
                     escrow.provider
                 ));
-                items.push(escrow_json(address, escrow));
+                let mut item = json!({
+                    "escrow": address.to_string(),
+                    "policy": escrow.policy.to_string(),
+                    "escrowId": id,
+                    "provider": escrow.provider.to_string(),
+                    "amount": escrow.amount,
+                    "state": state_name(escrow.state),
+                    "tier": tier_name(escrow.tier),
+                    "taskTag": hex(&escrow.task_tag),
+                    "deadline": escrow.deadline,
+                    "dependents": escrow.dependents,
+                });
+                if let Some(obj) = item.as_object_mut() {
+                    obj.retain(|_, v| !v.is_null());
+                }
+                items.push(item);
             }
             Ok(Report::new(json!({ "escrows": items }), text))
         }
@@ -214,7 +336,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let provider = ctx.signer(provider.as_deref(), "provider")?;
             let payer = ctx.fee_payer()?.pubkey();
             let mut ixs = vec![provider_ata(&payer, &info)];
-            if let Some(verifier) = info.escrow.verifier() {
+            if let Some(verifier) = info.verifier {
                 let message = instructions::attestation(
                     &info.keys,
                     &info.escrow.provider,
@@ -250,17 +372,18 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             ));
             let result = ctx.submit(ixs, vec![provider]).await?;
             let paid = matches!(&result, Submitted::Sent(o) if o.events.iter().any(|e| e.name() == "EscrowReleased"));
-            let what = format!(
+            let mut what = format!(
                 "Proof recorded for escrow {escrow}{}",
                 if paid { " and paid (instant tier)" } else { "" }
             );
-            Ok(submitted(
+            if !paid && matches!(&result, Submitted::Sent(_)) {
+                what.push_str(&format!(". {}", after_proof(&info)));
+            }
+            Ok(settlement_report(
                 result,
-                &what,
-                json!({ "proofHash": agent_escrow_client::events::hex(&proof), "released": paid })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
+                what,
+                &info,
+                object(json!({ "proofHash": hex(&proof), "released": paid })),
             ))
         }
         EscrowCommand::Attest {
@@ -280,7 +403,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let signature = verifier
                 .try_sign_message(&message)
                 .map_err(|e| CliError::Input(format!("--verifier: {e}")))?;
-            let json = json!({ "escrow": escrow.to_string(), "verifier": verifier.pubkey().to_string(), "proofHash": agent_escrow_client::events::hex(&proof), "signature": signature.to_string() });
+            let json = json!({ "escrow": escrow.to_string(), "verifier": verifier.pubkey().to_string(), "proofHash": hex(&proof), "signature": signature.to_string() });
             Ok(Report::new(
                 json,
                 format!(
@@ -291,74 +414,66 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Approve { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            sign_and_send(
-                ctx,
-                owner.as_deref(),
-                "owner",
-                format!("Approved and released escrow {escrow}"),
-                |signer, payer| {
-                    vec![
-                        provider_ata(payer, &info),
-                        instructions::escrow_approve(signer, &info.keys),
-                    ]
-                },
-            )
-            .await
+            let result = sign_and_submit(ctx, owner.as_deref(), "owner", |signer, payer| {
+                vec![
+                    provider_ata(payer, &info),
+                    instructions::escrow_approve(signer, &info.keys),
+                ]
+            })
+            .await?;
+            let what = format!("Approved and released escrow {escrow}");
+            Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Veto { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let what = format!("Vetoed escrow {escrow}: it now waits for the arbiter");
-            sign_and_send(ctx, owner.as_deref(), "owner", what, |signer, _| {
+            let result = sign_and_submit(ctx, owner.as_deref(), "owner", |signer, _| {
                 vec![instructions::escrow_veto(
                     signer,
                     &info.keys.policy,
                     &escrow,
                 )]
             })
-            .await
+            .await?;
+            let what = format!("Vetoed escrow {escrow}: {}", waiting_for_arbiter(&info));
+            Ok(submitted(result, &what, Map::new()))
         }
         EscrowCommand::Release { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            sign_and_send(
-                ctx,
-                None,
-                "keypair",
-                format!("Released escrow {escrow}"),
-                |signer, payer| {
-                    vec![
-                        provider_ata(payer, &info),
-                        instructions::escrow_release(signer, &info.keys),
-                    ]
-                },
-            )
-            .await
+            let result = sign_and_submit(ctx, None, "keypair", |signer, payer| {
+                vec![
+                    provider_ata(payer, &info),
+                    instructions::escrow_release(signer, &info.keys),
+                ]
+            })
+            .await?;
+            let what = format!("Released escrow {escrow}");
+            Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Refund { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let what = format!("Refunded escrow {escrow} to the policy vault");
-            sign_and_send(ctx, None, "keypair", what, |signer, _| {
-                let keys = &info.keys;
-                vec![instructions::escrow_refund(
-                    signer,
-                    &keys.policy,
-                    &escrow,
-                    &keys.mint,
-                    &keys.token_program,
-                )]
+            let result = sign_and_submit(ctx, None, "keypair", |signer, _| {
+                vec![instructions::escrow_refund(signer, &info.keys)]
             })
-            .await
+            .await?;
+            let what = format!(
+                "Refunded escrow {escrow} (was {}): {} is free again in the policy vault",
+                state_name(info.escrow.state),
+                ui(info.escrow.amount, info.policy.policy.decimals)
+            );
+            Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Dispute { escrow, authority } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let what = format!("Disputed escrow {escrow}: it now waits for the arbiter");
-            sign_and_send(ctx, authority.as_deref(), "authority", what, |signer, _| {
+            let result = sign_and_submit(ctx, authority.as_deref(), "authority", |signer, _| {
                 vec![instructions::escrow_dispute(
                     signer,
                     &info.keys.policy,
                     &escrow,
                 )]
             })
-            .await
+            .await?;
+            let what = format!("Disputed escrow {escrow}: {}", waiting_for_arbiter(&info));
+            Ok(submitted(result, &what, Map::new()))
         }
         EscrowCommand::Resolve {
             escrow,
@@ -374,17 +489,15 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             ];
             let result = ctx.submit(ixs, vec![arbiter]).await?;
             let what = format!(
-                "Resolved escrow {escrow}: {}.{:02}% to the provider",
+                "Resolved escrow {escrow}: {}.{:02}% to the provider, the rest free again in the policy vault",
                 provider_share / 100,
                 provider_share % 100
             );
-            Ok(submitted(
+            Ok(settlement_report(
                 result,
-                &what,
-                json!({ "providerBps": provider_share })
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
+                what,
+                &info,
+                object(json!({ "providerBps": provider_share })),
             ))
         }
         EscrowCommand::Cancel {
@@ -395,112 +508,294 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let info = escrow_info(ctx, &escrow).await?;
             let agent = ctx.signer(agent.as_deref(), "agent")?;
             let provider = ctx.signer(Some(&provider), "provider")?;
-            let ix = instructions::escrow_cancel(
-                &agent.pubkey(),
-                &provider.pubkey(),
-                &info.keys.policy,
-                &escrow,
-                &info.keys.mint,
-                &info.keys.token_program,
-            );
+            let ix = instructions::escrow_cancel(&agent.pubkey(), &provider.pubkey(), &info.keys);
             let result = ctx.submit(vec![ix], vec![agent, provider]).await?;
-            Ok(submitted(
-                result,
-                &format!("Cancelled escrow {escrow}"),
-                Default::default(),
-            ))
+            let what = format!(
+                "Cancelled escrow {escrow}: {} is free again in the policy vault",
+                ui(info.escrow.amount, info.policy.policy.decimals)
+            );
+            Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Close { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
+            let terminal = EscrowState::from_u8(info.escrow.state).is_some_and(|s| s.is_terminal());
+            if !terminal {
+                return Err(CliError::Input(format!(
+                    "ESCROW: escrow {escrow} is {}, not settled: `escrow close` only closes a \
+                     settled escrow kept open for its dependents (an escrow closes by itself \
+                     when it settles)",
+                    state_name(info.escrow.state)
+                )));
+            }
             let cranker = ctx.signer(None, "keypair")?;
-            let ix = instructions::escrow_close(
-                &cranker.pubkey(),
-                &escrow,
-                &info.escrow.rent_payer,
-                &info.keys.token_program,
-            );
+            let ix = instructions::escrow_close(&cranker.pubkey(), &escrow, &info.keys.rent_payer);
             let result = ctx.submit(vec![ix], vec![cranker]).await?;
             Ok(submitted(
                 result,
                 &format!(
-                    "Closed escrow {escrow}; rent returned to {}",
-                    info.escrow.rent_payer
+                    "Closed escrow {escrow}: {} lamports of rent returned to {}",
+                    info.lamports, info.keys.rent_payer
                 ),
-                Default::default(),
+                object(
+                    json!({ "rentReturned": info.lamports, "rentPayer": info.keys.rent_payer.to_string() }),
+                ),
             ))
         }
     }
 }
 
-fn existing_report(
-    address: Pubkey,
-    existing: &agent_escrow::state::Escrow,
-    args: &EscrowCreateArgs,
+/// The report of a new escrow, with its tier and the policy's balances
+/// from the EscrowCreated event.
+fn created_report(
+    outcome: agent_escrow_client::transport::TxOutcome,
+    mut what: String,
+    mut extra: Map<String, Value>,
     decimals: u8,
-) -> Result<Report, CliError> {
-    let same = existing.provider == args.provider
-        && existing.amount == args.amount
-        && existing.task_hash == args.task_hash;
-    if !same {
-        return Err(agent_escrow_client::ClientError::EscrowIdTaken {
-            policy: existing.policy,
-            escrow_id: args.escrow_id,
-        }
-        .into());
+) -> Report {
+    if let Some(created) = outcome.events.iter().find_map(|e| match e {
+        EscrowEvent::EscrowCreated(c) => Some(c),
+        _ => None,
+    }) {
+        what.push_str(&format!(
+            " ({:?} tier); policy free balance {}, locked {}",
+            created.tier,
+            ui(created.free_balance, decimals),
+            ui(created.locked, decimals)
+        ));
+        extra.insert("tier".into(), format!("{:?}", created.tier).into());
+        extra.insert("freeBalance".into(), created.free_balance.into());
+        extra.insert("locked".into(), created.locked.into());
     }
-    let mut report = escrow_report(&address, existing, decimals);
+    submitted(Submitted::Sent(outcome), &what, extra)
+}
+
+/// The report when an open escrow already pays this provider this amount
+/// for this task: nothing is sent.
+async fn existing_report(
+    ctx: &Context,
+    policy: &PolicyInfo,
+    address: &Pubkey,
+    existing: &Escrow,
+    count: usize,
+) -> Report {
+    let id = escrow_id_of(ctx, policy, address, true).await;
+    let more = if count > 1 {
+        format!(" (and {} more with these terms)", count - 1)
+    } else {
+        String::new()
+    };
+    let mut report = match escrow_info(ctx, address).await {
+        Ok(info) => escrow_report(ctx, &info, id).await,
+        Err(_) => Report::new(json!({ "escrow": address.to_string(), "escrowId": id }), ""),
+    };
     report.text = format!(
-        "Escrow {address} already exists with these terms (nothing sent)\n{}",
+        "Escrow {address} already exists{more}: an open escrow ({}) of this policy pays {} to {} \
+         for this task. Nothing was sent; pass --allow-duplicate to create another.\n{}",
+        state_name(existing.state),
+        ui(existing.amount, policy.policy.decimals),
+        existing.provider,
         report.text
     );
     if let Some(obj) = report.json.as_object_mut() {
         obj.insert("alreadyExisted".into(), true.into());
     }
-    Ok(report)
+    report
 }
 
-fn escrow_json(address: &Pubkey, e: &agent_escrow::state::Escrow) -> serde_json::Value {
-    json!({
-        "escrow": address.to_string(),
+/// What a proven escrow that was not paid at once waits for.
+fn after_proof(info: &EscrowInfo) -> String {
+    let p = &info.policy.policy;
+    match info.escrow.tier {
+        1 => format!(
+            "Anyone can release it with `agent-escrow escrow release {}` in {} unless the owner vetoes{}",
+            info.address,
+            duration(p.delay_seconds),
+            dependency_note(info)
+        ),
+        2 => format!(
+            "It waits for the owner's `agent-escrow escrow approve {}`{}; if that does not come \
+             within {} (review timeout), anyone can refund it",
+            info.address,
+            dependency_note(info),
+            duration(p.review_timeout)
+        ),
+        _ => format!(
+            "It is paid when its dependency is released: then run `agent-escrow escrow release {}`",
+            info.address
+        ),
+    }
+}
+
+fn dependency_note(info: &EscrowInfo) -> String {
+    info.depends_on
+        .map(|d| format!(", once its dependency {d} is released"))
+        .unwrap_or_default()
+}
+
+fn waiting_for_arbiter(info: &EscrowInfo) -> String {
+    let p = &info.policy.policy;
+    format!(
+        "it now waits for the arbiter {} (or the owner) to `escrow resolve` it; after {} \
+         (dispute timeout) anyone can refund it",
+        p.arbiter,
+        duration(p.dispute_timeout)
+    )
+}
+
+/// A settling transaction's report: where the escrow's rent went (closed at
+/// settlement) or why its account stays (other escrows depend on it).
+fn settlement_report(
+    result: Submitted,
+    mut what: String,
+    info: &EscrowInfo,
+    mut extra: Map<String, Value>,
+) -> Report {
+    if let Submitted::Sent(outcome) = &result {
+        let settled = outcome.events.iter().find_map(|e| {
+            let record = e.record();
+            let rent = record.fields.get("rent_returned")?.parse::<u64>().ok()?;
+            (record.escrow.as_deref() == Some(info.address.to_string().as_str())).then_some(rent)
+        });
+        if let Some(rent) = settled {
+            if rent > 0 {
+                what.push_str(&format!(
+                    "\nThe escrow is settled and its account closed: {rent} lamports of rent returned to {}",
+                    info.keys.rent_payer
+                ));
+            } else {
+                what.push_str(&format!(
+                    "\nThe escrow is settled; its account stays open while {} escrow(s) depend on it. \
+                     Close it with `agent-escrow escrow close {}` once they have settled",
+                    info.escrow.dependents, info.address
+                ));
+            }
+            extra.insert("rentReturned".into(), rent.into());
+        }
+    }
+    submitted(result, &what, extra)
+}
+
+/// `escrow show`: the escrow, and what happens next.
+async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Report {
+    let e = &info.escrow;
+    let p = &info.policy.policy;
+    let d = p.decimals;
+    let state = EscrowState::from_u8(e.state);
+    // The dependency's state matters for what a proven escrow waits for.
+    let dependency_released = match info.depends_on {
+        None => true,
+        Some(upstream) => matches!(
+            ctx.client.escrow(&upstream).await,
+            Ok(Some(u)) if u.state == EscrowState::Released as u8
+        ),
+    };
+    let (mut releasable_at, mut refundable_at) = (None, None);
+    let next = match state {
+        Some(EscrowState::Funded) => {
+            refundable_at = Some(e.deadline);
+            format!(
+                "waits for the provider's proof until {}; then anyone can refund it",
+                e.deadline
+            )
+        }
+        Some(EscrowState::ProofSubmitted) => {
+            let waiting = e.tier == 2 || !dependency_released;
+            if waiting {
+                refundable_at = Some(e.state_at.saturating_add(p.review_timeout));
+            }
+            match (e.tier, dependency_released) {
+                (_, false) => format!(
+                    "waits for its dependency to be released; anyone can refund it from {}",
+                    e.state_at.saturating_add(p.review_timeout)
+                ),
+                (2, true) => format!(
+                    "waits for the owner's approval; anyone can refund it from {}",
+                    e.state_at.saturating_add(p.review_timeout)
+                ),
+                (1, true) => {
+                    let at = e.state_at.saturating_add(p.delay_seconds);
+                    releasable_at = Some(at);
+                    format!("anyone can release it from {at}, unless the owner vetoes it")
+                }
+                _ => {
+                    releasable_at = Some(e.state_at);
+                    "its dependency is released: anyone can release it now".to_string()
+                }
+            }
+        }
+        Some(EscrowState::Disputed) => {
+            let at = e.state_at.saturating_add(p.dispute_timeout);
+            refundable_at = Some(at);
+            format!(
+                "waits for the arbiter {} (or the owner) to resolve it; anyone can refund it from {at}",
+                p.arbiter
+            )
+        }
+        _ if e.dependents > 0 => format!(
+            "settled; its account is kept while {} escrow(s) depend on it, then \
+             `agent-escrow escrow close {}` returns its rent",
+            e.dependents, info.address
+        ),
+        _ => format!(
+            "settled; no escrow depends on it any more: `agent-escrow escrow close {}` \
+             returns its rent",
+            info.address
+        ),
+    };
+    let json = json!({
+        "escrow": info.address.to_string(),
         "policy": e.policy.to_string(),
-        "escrowId": e.escrow_id,
+        "escrowId": id,
         "provider": e.provider.to_string(),
         "amount": e.amount,
         "state": state_name(e.state),
         "tier": tier_name(e.tier),
-        "taskHash": agent_escrow_client::events::hex(&e.task_hash),
-        "proofHash": agent_escrow_client::events::hex(&e.proof_hash),
-        "deadline": e.deadline,
+        "taskTag": hex(&e.task_tag),
         "createdAt": e.created_at,
-        "proofSubmittedAt": e.proof_submitted_at,
-        "releaseDelay": e.release_delay,
-        "settledAt": e.settled_at,
-        "verifier": e.verifier().map(|k| k.to_string()),
-        "arbiter": e.arbiter().map(|k| k.to_string()),
-        "dependsOn": e.depends_on().map(|k| k.to_string()),
+        "deadline": e.deadline,
+        "stateAt": e.state_at,
+        "verifier": info.verifier.map(|k| k.to_string()),
+        "dependsOn": info.depends_on.map(|k| k.to_string()),
+        "dependents": e.dependents,
+        "arbiter": p.arbiter.to_string(),
         "rentPayer": e.rent_payer.to_string(),
-        "providerBps": e.provider_bps,
-    })
-}
-
-fn escrow_report(address: &Pubkey, e: &agent_escrow::state::Escrow, decimals: u8) -> Report {
+        "rentLamports": info.lamports,
+        "releasableAt": releasable_at,
+        "refundableAt": refundable_at,
+    });
     let text = format!(
-        "Escrow: {address}\nPolicy: {}\nId: {}\nProvider: {}\nAmount: {}\nState: {}\nTier: {}\nDeadline: {}\n\
-         Task hash: {}\nProof hash: {}\nVerifier: {}\nArbiter: {}\nDepends on: {}",
+        "Escrow: {}\nPolicy: {}\nId: {}\nProvider: {}\nAmount: {}\nState: {}\nTier: {}\n\
+         Created at: {}\nDeadline: {}\nTask tag: {} (first 8 bytes of the task hash)\n\
+         Verifier: {}\nDepends on: {}\nDependents: {}\nArbiter: {} (the policy's)\n\
+         Rent: {} lamports, returned to {} {}\nNext: {next}",
+        info.address,
         e.policy,
-        e.escrow_id,
+        id.map(|i| i.to_string())
+            .unwrap_or_else(|| "unknown".into()),
         e.provider,
-        ui(e.amount, decimals),
+        ui(e.amount, d),
         state_name(e.state),
         tier_name(e.tier),
+        e.created_at,
         e.deadline,
-        agent_escrow_client::events::hex(&e.task_hash),
-        agent_escrow_client::events::hex(&e.proof_hash),
-        e.verifier().map(|k| k.to_string()).unwrap_or_else(|| "none".into()),
-        e.arbiter().map(|k| k.to_string()).unwrap_or_else(|| "policy owner".into()),
-        e.depends_on().map(|k| k.to_string()).unwrap_or_else(|| "none".into()),
+        hex(&e.task_tag),
+        info.verifier
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "none".into()),
+        info.depends_on
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "none".into()),
+        e.dependents,
+        p.arbiter,
+        info.lamports,
+        e.rent_payer,
+        if state.is_some_and(|s| s.is_terminal()) {
+            "by `escrow close`"
+        } else {
+            "at settlement"
+        },
     );
-    Report::new(escrow_json(address, e), text)
+    Report::new(json, text)
 }
 
 /// The provider's ATA, created in the paying transaction if missing.

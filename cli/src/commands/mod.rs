@@ -10,15 +10,16 @@ pub mod policy;
 
 use agent_escrow::state::{Escrow, Policy};
 use agent_escrow_client::{
+    accounts::{decode_escrow, escrow_optional_keys},
     anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction},
     instructions::EscrowAccounts,
-    pda::associated_token_address,
+    pda::escrow_address,
     transport::Transport,
 };
 use anchor_spl::associated_token::spl_associated_token_account;
 
 use crate::{
-    context::Context,
+    context::{Context, Submitted},
     output::{submitted, Report},
     CliError,
 };
@@ -30,10 +31,16 @@ pub struct PolicyInfo {
     pub token_program: Pubkey,
 }
 
-/// An escrow with its policy and the accounts every payout path names.
+/// An open escrow (or a settled one kept for its dependents) with its
+/// policy and the accounts every instruction on it names.
 pub struct EscrowInfo {
     pub address: Pubkey,
     pub escrow: Escrow,
+    /// The optional keys after the fixed part.
+    pub verifier: Option<Pubkey>,
+    pub depends_on: Option<Pubkey>,
+    /// Lamports held by the account (its rent, returned at settlement).
+    pub lamports: u64,
     pub policy: PolicyInfo,
     pub keys: EscrowAccounts,
 }
@@ -52,37 +59,101 @@ pub async fn policy_info(ctx: &Context, address: &Pubkey) -> Result<PolicyInfo, 
     })
 }
 
+/// Reads an escrow and the accounts its instructions name
+/// ([`agent_escrow_client::EscrowClient::escrow_accounts`]). An address
+/// without an account is an input error that says whether the escrow
+/// existed and was closed at settlement (and where its history is).
 pub async fn escrow_info(ctx: &Context, address: &Pubkey) -> Result<EscrowInfo, CliError> {
-    let escrow = ctx
-        .client
-        .escrow(address)
-        .await
-        .map_err(|e| not_found(e, "escrow", address))?
-        .ok_or_else(|| {
-            CliError::Input(format!(
-                "ESCROW: no escrow account at {address} on {}",
-                ctx.backend().describe()
-            ))
-        })?;
-    let policy = policy_info(ctx, &escrow.policy).await?;
-    let keys = EscrowAccounts {
-        policy: policy.address,
-        escrow: *address,
-        mint: policy.policy.mint,
-        token_program: policy.token_program,
-        provider_token: associated_token_address(
-            &escrow.provider,
-            &policy.policy.mint,
-            &policy.token_program,
-        ),
-        depends_on: escrow.depends_on(),
+    let Some(account) = ctx.client.transport().get_account(address).await? else {
+        return Err(closed_or_missing(ctx, address).await);
     };
+    let escrow = decode_escrow(&account.data).map_err(|e| not_found(e, "escrow", address))?;
+    let (verifier, depends_on) = escrow_optional_keys(&account.data, escrow.flags)
+        .map_err(|e| not_found(e, "escrow", address))?;
+    let policy = policy_info(ctx, &escrow.policy).await?;
+    let keys = ctx.client.escrow_accounts(address).await?;
     Ok(EscrowInfo {
         address: *address,
         escrow,
+        verifier,
+        depends_on,
+        lamports: account.lamports,
         policy,
         keys,
     })
+}
+
+/// The error for an escrow address without an account: settled and closed
+/// (its events say how it ended), or never created.
+async fn closed_or_missing(ctx: &Context, address: &Pubkey) -> CliError {
+    let key = address.to_string();
+    let events: Vec<agent_escrow_client::events::EventRecord> =
+        match ctx.client.history(address, 100).await {
+            Ok(items) => items
+                .iter()
+                .flat_map(|item| item.events.iter().map(|e| e.record()))
+                .filter(|r| r.escrow.as_deref() == Some(key.as_str()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+    if events.is_empty() {
+        return CliError::Input(format!(
+            "ESCROW: no escrow account at {address} on {}, and no escrow was created there; \
+             find an escrow's address with `agent-escrow escrow address POLICY --escrow-id N` \
+             or `agent-escrow escrow list --policy POLICY`",
+            ctx.backend().describe()
+        ));
+    }
+    let ended = events
+        .iter()
+        .rev()
+        .find_map(|r| {
+            let state = r.fields.get("state")?;
+            let terminal = ["Released", "Refunded", "Resolved", "Cancelled"];
+            terminal
+                .contains(&state.as_str())
+                .then(|| format!(" ({state})"))
+        })
+        .unwrap_or_default();
+    CliError::Input(format!(
+        "ESCROW: escrow {address} is settled{ended} and closed: its account was closed at \
+         settlement and the rent returned to its payer. Its history: \
+         `agent-escrow history --escrow {address}`"
+    ))
+}
+
+/// The id of `escrow` (a PDA of `policy`): searched among the policy's
+/// last 256 ids, else read from its EscrowCreated event if `history`.
+pub async fn escrow_id_of(
+    ctx: &Context,
+    policy: &PolicyInfo,
+    escrow: &Pubkey,
+    history: bool,
+) -> Option<u64> {
+    let next = policy.policy.next_escrow_id;
+    let recent = (next.saturating_sub(256)..next)
+        .rev()
+        .find(|id| escrow_address(&policy.address, *id).0 == *escrow);
+    if recent.is_some() || !history {
+        return recent;
+    }
+    let items = ctx.client.history(escrow, 1_000).await.ok()?;
+    items
+        .iter()
+        .flat_map(|i| i.events.iter())
+        .find_map(|e| match e {
+            agent_escrow_client::events::EscrowEvent::EscrowCreated(c) if c.escrow == *escrow => {
+                Some(c.escrow_id)
+            }
+            _ => None,
+        })
+}
+
+/// Addresses of the policy's last 256 escrow ids (for listings).
+pub fn recent_escrow_ids(policy: &Pubkey, next: u64) -> std::collections::HashMap<Pubkey, u64> {
+    (next.saturating_sub(256)..next)
+        .map(|id| (escrow_address(policy, id).0, id))
+        .collect()
 }
 
 fn not_found(err: agent_escrow_client::ClientError, what: &str, address: &Pubkey) -> CliError {
@@ -155,9 +226,19 @@ pub async fn sign_and_send(
     what: String,
     build: impl FnOnce(&Pubkey, &Pubkey) -> Vec<Instruction>,
 ) -> Result<Report, CliError> {
+    let result = sign_and_submit(ctx, source, role, build).await?;
+    Ok(submitted(result, &what, Default::default()))
+}
+
+/// As [`sign_and_send`], returning the raw result for the caller to report.
+pub async fn sign_and_submit(
+    ctx: &Context,
+    source: Option<&str>,
+    role: &str,
+    build: impl FnOnce(&Pubkey, &Pubkey) -> Vec<Instruction>,
+) -> Result<Submitted, CliError> {
     let signer = ctx.signer(source, role)?;
     let payer = ctx.fee_payer()?.pubkey();
     let instructions = build(&signer.pubkey(), &payer);
-    let result = ctx.submit(instructions, vec![signer]).await?;
-    Ok(submitted(result, &what, Default::default()))
+    ctx.submit(instructions, vec![signer]).await
 }

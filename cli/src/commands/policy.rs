@@ -13,7 +13,7 @@ use super::{ensure_ata, policy_info, sign_and_send};
 use crate::{
     args::{Limits, PolicyCommand},
     context::Context,
-    output::{submitted, ui, Report},
+    output::{duration, submitted, ui, Report},
     parse::amount,
     CliError,
 };
@@ -44,6 +44,59 @@ fn required(field: &str, value: Option<u64>) -> Result<u64, CliError> {
     value.ok_or_else(|| CliError::Input(format!("{field} is required when creating a policy")))
 }
 
+/// Checks the timeout flags against the program's bounds, naming the flag,
+/// the bound and the fix (the program would refuse with TimeoutOutOfRange).
+fn check_timeouts(limits: &Limits) -> Result<(), CliError> {
+    use agent_escrow::constants::{MAX_ESCROW_DURATION, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
+    let checks = [
+        (
+            "--dispute-timeout",
+            limits.dispute_timeout,
+            MAX_TIMEOUT_SECONDS,
+        ),
+        (
+            "--review-timeout",
+            limits.review_timeout,
+            MAX_TIMEOUT_SECONDS,
+        ),
+        (
+            "--max-escrow-duration",
+            limits.max_escrow_duration,
+            MAX_ESCROW_DURATION,
+        ),
+    ];
+    for (flag, value, max) in checks {
+        let Some(value) = value else { continue };
+        if !(MIN_TIMEOUT_SECONDS..=max).contains(&value) {
+            return Err(CliError::Input(format!(
+                "{flag}: {} is out of range: give a duration from {} to {} (e.g. {flag} 14d)",
+                duration(value),
+                duration(MIN_TIMEOUT_SECONDS),
+                duration(max)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The arbiter resolves disputes, so it can pay the provider: the agent may
+/// never be it (the program refuses with InvalidArbiter).
+fn check_arbiter(arbiter: &Pubkey, agent: &Pubkey, flag: &str) -> Result<(), CliError> {
+    if arbiter == agent {
+        return Err(CliError::Input(format!(
+            "{flag}: the arbiter {arbiter} would be the agent; whoever resolves disputes can pay the \
+             provider, so the agent may never be the arbiter: give another --arbiter (the owner is \
+             the default)"
+        )));
+    }
+    if *arbiter == Pubkey::default() {
+        return Err(CliError::Input(format!(
+            "{flag}: {arbiter} is the default key, nobody can sign for it: give the arbiter's public key"
+        )));
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliError> {
     match command {
         PolicyCommand::Create {
@@ -51,8 +104,13 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
             mint,
             limits,
             require_allowlist,
+            review_unlisted,
             owner,
         } => {
+            check_timeouts(&limits)?;
+            if let Some(arbiter) = &limits.arbiter {
+                check_arbiter(arbiter, &agent, "--arbiter")?;
+            }
             let decimals = mint_decimals(ctx, &mint).await?;
             let owner = ctx.signer(owner.as_deref(), "owner")?;
             let l = parse_limits(&limits, decimals)?;
@@ -67,15 +125,24 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
                 delay_seconds: limits.delay.unwrap_or(0),
                 expires_at: limits.expires_in.map(|d| now + d).unwrap_or(0),
                 require_allowlist,
+                review_unlisted,
+                arbiter: limits.arbiter,
+                dispute_timeout: limits.dispute_timeout,
+                review_timeout: limits.review_timeout,
+                max_escrow_duration: limits.max_escrow_duration,
             };
             let token_program = ctx.client.token_program_of(&mint).await?;
             let ix = instructions::policy_create(&owner.pubkey(), &mint, &token_program, args);
             let policy = policy_address(&owner.pubkey(), &agent, &mint).0;
             let extra = json!({ "policy": policy.to_string(), "vault": policy_vault_address(&policy).0.to_string() });
             let result = ctx.submit(vec![ix], vec![owner]).await?;
+            let arbiter = limits
+                .arbiter
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "the owner".into());
             Ok(submitted(
                 result,
-                &format!("Created policy {policy}"),
+                &format!("Created policy {policy} (arbiter: {arbiter})"),
                 extra.as_object().cloned().unwrap_or_default(),
             ))
         }
@@ -93,9 +160,23 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
             limits,
             no_expiry,
             require_allowlist,
+            review_unlisted,
             owner,
         } => {
+            check_timeouts(&limits)?;
             let info = policy_info(ctx, &policy).await?;
+            let (new_agent, new_arbiter) = (
+                agent.unwrap_or(info.policy.agent),
+                limits.arbiter.unwrap_or(info.policy.arbiter),
+            );
+            if limits.arbiter.is_some() {
+                check_arbiter(&new_arbiter, &new_agent, "--arbiter")?;
+            } else if new_arbiter == new_agent {
+                return Err(CliError::Input(format!(
+                    "--agent: {new_agent} is the policy's arbiter; the agent may never be the \
+                     arbiter: give another --arbiter in the same update"
+                )));
+            }
             let owner = ctx.signer(owner.as_deref(), "owner")?;
             let l = parse_limits(&limits, info.policy.decimals)?;
             let now = ctx.client.transport().unix_timestamp().await?;
@@ -114,9 +195,14 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<Report, CliErr
                 delay_seconds: limits.delay,
                 expires_at,
                 require_allowlist,
+                review_unlisted,
+                arbiter: limits.arbiter,
+                dispute_timeout: limits.dispute_timeout,
+                review_timeout: limits.review_timeout,
+                max_escrow_duration: limits.max_escrow_duration,
             };
             if args == PolicyUpdateArgs::default() {
-                return Err(CliError::Input("nothing to update: give at least one of --agent, --per-escrow-max, --daily-cap, --monthly-cap, --instant-max, --delay-max, --delay, --expires-in, --no-expiry, --require-allowlist".into()));
+                return Err(CliError::Input("nothing to update: give at least one of --agent, --per-escrow-max, --daily-cap, --monthly-cap, --instant-max, --delay-max, --delay, --expires-in, --no-expiry, --require-allowlist, --review-unlisted, --arbiter, --dispute-timeout, --review-timeout, --max-escrow-duration".into()));
             }
             let ix = instructions::policy_update(&owner.pubkey(), &policy, args);
             let result = ctx.submit(vec![ix], vec![owner]).await?;
@@ -290,22 +376,32 @@ async fn show(ctx: &Context, policy: &Pubkey) -> Result<Report, CliError> {
     let now = ctx.client.transport().unix_timestamp().await?;
     let (spent_24h, spent_30d) = p.spent(now).map_err(|e| CliError::Output(e.to_string()))?;
     let vault_balance = ctx.client.token_balance(&p.vault).await?;
+    // The program keeps vault >= locked; a shortfall would show as 0 free.
+    let free_balance = vault_balance.saturating_sub(p.locked);
     let json = json!({
         "policy": policy.to_string(),
         "owner": p.owner.to_string(),
         "agent": p.agent.to_string(),
+        "arbiter": p.arbiter.to_string(),
         "mint": p.mint.to_string(),
         "vault": p.vault.to_string(),
         "vaultBalance": vault_balance,
+        "locked": p.locked,
+        "freeBalance": free_balance,
         "perEscrowMax": p.per_escrow_max,
         "dailyCap": p.daily_cap,
         "monthlyCap": p.monthly_cap,
         "instantMax": p.instant_max,
         "delayMax": p.delay_max,
         "delaySeconds": p.delay_seconds,
+        "disputeTimeout": p.dispute_timeout,
+        "reviewTimeout": p.review_timeout,
+        "maxEscrowDuration": p.max_escrow_duration,
         "expiresAt": p.expires_at,
         "paused": p.paused != 0,
         "requireAllowlist": p.require_allowlist != 0,
+        "reviewUnlisted": p.review_unlisted != 0,
+        "nextEscrowId": p.next_escrow_id,
         "spent24h": spent_24h,
         "spent30d": spent_30d,
         "totalDeposited": p.total_deposited,
@@ -315,16 +411,26 @@ async fn show(ctx: &Context, policy: &Pubkey) -> Result<Report, CliError> {
         "totalWithdrawn": p.total_withdrawn,
         "escrowsCreated": p.escrows_created,
     });
+    let arbiter = if p.arbiter == p.owner {
+        format!("{} (the owner)", p.arbiter)
+    } else {
+        format!("{} (the owner can resolve too)", p.arbiter)
+    };
     let text = format!(
-        "Policy: {policy}\nOwner: {}\nAgent: {}\nMint: {}\nVault: {} (balance {})\n\
+        "Policy: {policy}\nOwner: {}\nAgent: {}\nArbiter: {arbiter}\nMint: {}\n\
+         Vault: {} (balance {})\nLocked by open escrows: {}\nFree balance: {}\n\
          Per escrow max: {}\nDaily cap: {} (spent in the last 24 h: {})\nMonthly cap: {} (spent in the last 30 days: {})\n\
-         Instant release up to: {}\nDelay release up to: {} after {} s\nApproval: above {}\n\
-         Expires at: {}\nPaused: {}\nAllowlist required: {}\nEscrows created: {}",
+         Instant release up to: {}\nDelay release up to: {} after {}\nApproval: above {}\n\
+         Dispute timeout: {}\nReview timeout: {}\nMax escrow duration: {}\n\
+         Expires at: {}\nPaused: {}\nAllowlist required: {}\nUnlisted providers reviewed: {}\n\
+         Next escrow id: {}\nEscrows created: {}",
         p.owner,
         p.agent,
         p.mint,
         p.vault,
         ui(vault_balance, d),
+        ui(p.locked, d),
+        ui(free_balance, d),
         ui(p.per_escrow_max, d),
         ui(p.daily_cap, d),
         ui(spent_24h, d),
@@ -332,11 +438,16 @@ async fn show(ctx: &Context, policy: &Pubkey) -> Result<Report, CliError> {
         ui(spent_30d, d),
         ui(p.instant_max, d),
         ui(p.delay_max, d),
-        p.delay_seconds,
+        duration(p.delay_seconds),
         ui(p.delay_max, d),
+        duration(p.dispute_timeout),
+        duration(p.review_timeout),
+        duration(p.max_escrow_duration),
         if p.expires_at == 0 { "never".to_string() } else { p.expires_at.to_string() },
         p.paused != 0,
         p.require_allowlist != 0,
+        p.review_unlisted != 0,
+        p.next_escrow_id,
         p.escrows_created,
     );
     Ok(Report::new(json, text))
