@@ -36,7 +36,13 @@ pub fn decode_escrow(data: &[u8]) -> Result<Escrow, ClientError> {
 pub fn escrow_optional_keys(
     data: &[u8],
     flags: u8,
-) -> Result<(Option<anchor_lang::prelude::Pubkey>, Option<anchor_lang::prelude::Pubkey>), ClientError> {
+) -> Result<
+    (
+        Option<anchor_lang::prelude::Pubkey>,
+        Option<anchor_lang::prelude::Pubkey>,
+    ),
+    ClientError,
+> {
     agent_escrow::state::optional_keys(data, flags).map_err(|_| ClientError::AccountDecode {
         name: "Escrow",
         reason: "optional keys missing",

@@ -415,7 +415,11 @@ impl<T: Transport> EscrowClient<T> {
                     && e.task_tag[..] == task_hash[..8]
                     && matches!(
                         EscrowState::from_u8(e.state),
-                        Some(EscrowState::Funded | EscrowState::ProofSubmitted | EscrowState::Disputed)
+                        Some(
+                            EscrowState::Funded
+                                | EscrowState::ProofSubmitted
+                                | EscrowState::Disputed
+                        )
                     )
             })
             .collect())

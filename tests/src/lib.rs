@@ -648,9 +648,15 @@ pub async fn measure_targets() -> Vec<Target> {
         unit: "CU",
     }];
     for (name, path) in [
-        ("payout: instant proof (CU)", "escrow_submit_proof (instant: proof + release)"),
+        (
+            "payout: instant proof (CU)",
+            "escrow_submit_proof (instant: proof + release)",
+        ),
         ("payout: delay release (CU)", "escrow_release (delay tier)"),
-        ("payout: owner approval (CU)", "escrow_approve (approval tier)"),
+        (
+            "payout: owner approval (CU)",
+            "escrow_approve (approval tier)",
+        ),
     ] {
         rows.push(Target {
             name,
@@ -670,7 +676,9 @@ pub async fn measure_targets() -> Vec<Target> {
         target: 2_000_000,
         unit: "lamports",
     });
-    let so = std::fs::metadata(program_so()).map(|m| m.len()).unwrap_or(u64::MAX);
+    let so = std::fs::metadata(program_so())
+        .map(|m| m.len())
+        .unwrap_or(u64::MAX);
     rows.push(Target {
         name: "program binary (.so)",
         measured: so,

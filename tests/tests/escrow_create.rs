@@ -689,10 +689,20 @@ async fn non_canonical_escrow_bump_uses_the_id_once() {
     assert_eq!(lamports(&h, &canonical), 0);
     // The id is used: the canonical address can never be created now.
     let again = h.escrow_args(0, h.providers[0].pubkey(), USDC, 600).await;
-    assert_program_error(h.create_escrow_with(again).await, EscrowError::EscrowIdUnavailable);
+    assert_program_error(
+        h.create_escrow_with(again).await,
+        EscrowError::EscrowIdUnavailable,
+    );
     assert_eq!(lamports(&h, &canonical), 0);
-    let listed = h.client.list_escrows(Some(&h.policy()), None, None).await.unwrap();
-    assert_eq!(listed.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![other]);
+    let listed = h
+        .client
+        .list_escrows(Some(&h.policy()), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        vec![other]
+    );
     let after = h.balances().await;
     assert_eq!(after["locked"], before["locked"] + USDC);
 }

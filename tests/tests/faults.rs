@@ -376,7 +376,9 @@ async fn lost_response_on_payout_is_never_paid_twice() {
     let client = faulty(&h, vec![Fault::TimeoutAfterLanding]);
     let keys = h.escrow_accounts(1, &h.providers[1].pubkey());
     let ix = instructions::escrow_release(&h.cranker.pubkey(), &keys);
-    let lost = client.send(std::slice::from_ref(&ix), &h.cranker, &[]).await;
+    let lost = client
+        .send(std::slice::from_ref(&ix), &h.cranker, &[])
+        .await;
     assert!(matches!(lost, Err(ClientError::Transport(_))), "{lost:?}");
     assert_code(client.send(&[ix], &h.cranker, &[]).await, 3007);
     let b = h.balances().await;

@@ -38,10 +38,15 @@ fn lamports(h: &Harness, key: &Pubkey) -> u64 {
 }
 
 fn exists(h: &Harness, key: &Pubkey) -> bool {
-    h.svm().with_svm(|svm| svm.get_account(key).is_some_and(|a| a.lamports > 0))
+    h.svm()
+        .with_svm(|svm| svm.get_account(key).is_some_and(|a| a.lamports > 0))
 }
 
-async fn dispute(h: &Harness, id: u64, by: &Keypair) -> Result<(), agent_escrow_client::ClientError> {
+async fn dispute(
+    h: &Harness,
+    id: u64,
+    by: &Keypair,
+) -> Result<(), agent_escrow_client::ClientError> {
     h.send(
         instructions::escrow_dispute(&by.pubkey(), &h.policy(), &h.escrow(id)),
         by,
@@ -50,7 +55,13 @@ async fn dispute(h: &Harness, id: u64, by: &Keypair) -> Result<(), agent_escrow_
     .map(|_| ())
 }
 
-fn resolve_ix(h: &Harness, id: u64, p: usize, by: &Pubkey, bps: u16) -> anchor_lang::solana_program::instruction::Instruction {
+fn resolve_ix(
+    h: &Harness,
+    id: u64,
+    p: usize,
+    by: &Pubkey,
+    bps: u16,
+) -> anchor_lang::solana_program::instruction::Instruction {
     instructions::escrow_resolve(by, &h.keys(id, p, None), bps)
 }
 
@@ -73,15 +84,21 @@ async fn defect1_agent_cannot_resolve_its_own_dispute_to_bypass_approval() {
         let ix = resolve_ix(&h, 0, 0, &signer.pubkey(), 10_000);
         assert_program_error(h.send(ix, signer).await, EscrowError::NotArbiter);
     }
-    assert_eq!(h.balances().await, before, "a refused resolve moved nothing");
+    assert_eq!(
+        h.balances().await,
+        before,
+        "a refused resolve moved nothing"
+    );
     assert_eq!(h.escrow_state(0).await.state, EscrowState::Disputed as u8);
     // The owner (always an arbiter) decides: 0 % to the provider.
     let out = h
         .send(resolve_ix(&h, 0, 0, &h.owner.pubkey(), 0), &h.owner)
         .await
         .unwrap();
-    assert!(out.events.iter().any(|e| matches!(e,
-        EscrowEvent::DisputeResolved(r) if r.provider_amount == 0 && r.refund_amount == 90 * USDC)));
+    assert!(
+        out.events.iter().any(|e| matches!(e,
+        EscrowEvent::DisputeResolved(r) if r.provider_amount == 0 && r.refund_amount == 90 * USDC))
+    );
     let after = h.balances().await;
     assert_eq!(after["provider_0"], before["provider_0"]);
     assert_eq!(after["vault"], before["vault"]);
@@ -129,8 +146,14 @@ async fn defect1_arbiter_is_owner_set_and_never_the_agent() {
     h.deposit(500 * USDC).await.unwrap();
     assert_eq!(h.policy_state().await.arbiter, arbiter.pubkey());
     for update in [
-        PolicyUpdateArgs { arbiter: Some(h.agent.pubkey()), ..Default::default() },
-        PolicyUpdateArgs { agent: Some(arbiter.pubkey()), ..Default::default() },
+        PolicyUpdateArgs {
+            arbiter: Some(h.agent.pubkey()),
+            ..Default::default()
+        },
+        PolicyUpdateArgs {
+            agent: Some(arbiter.pubkey()),
+            ..Default::default()
+        },
     ] {
         let ix = instructions::policy_update(&h.owner.pubkey(), &h.policy(), update);
         assert_program_error(h.send(ix, &h.owner).await, EscrowError::InvalidArbiter);
@@ -175,7 +198,10 @@ async fn defect2_dispute_without_arbiter_refunds_after_dispute_timeout() {
     let after = h.balances().await;
     assert_eq!(after["locked"], 0);
     assert_eq!(after["vault"], before["vault"], "refunds move no tokens");
-    assert_eq!(lamports(&h, &h.agent.pubkey()) - agent_lamports, ESCROW_RENT);
+    assert_eq!(
+        lamports(&h, &h.agent.pubkey()) - agent_lamports,
+        ESCROW_RENT
+    );
     assert!(!exists(&h, &h.escrow(0)), "closed at settlement");
 }
 
@@ -213,11 +239,24 @@ async fn defect2_releasable_escrow_is_not_refundable() {
 async fn defect2_funded_escrow_deadline_is_bounded_by_the_policy() {
     let h = Harness::with_policy().await;
     let args = h
-        .escrow_args(0, h.providers[0].pubkey(), 10 * USDC, DEFAULT_ESCROW_DURATION + 1)
+        .escrow_args(
+            0,
+            h.providers[0].pubkey(),
+            10 * USDC,
+            DEFAULT_ESCROW_DURATION + 1,
+        )
         .await;
-    assert_program_error(h.create_escrow_with(args).await, EscrowError::DeadlineOutOfRange);
+    assert_program_error(
+        h.create_escrow_with(args).await,
+        EscrowError::DeadlineOutOfRange,
+    );
     let args = h
-        .escrow_args(0, h.providers[0].pubkey(), 10 * USDC, DEFAULT_ESCROW_DURATION)
+        .escrow_args(
+            0,
+            h.providers[0].pubkey(),
+            10 * USDC,
+            DEFAULT_ESCROW_DURATION,
+        )
         .await;
     h.create_escrow_with(args).await.unwrap();
     h.svm().advance_clock(DEFAULT_ESCROW_DURATION - 1);
@@ -258,12 +297,17 @@ async fn defect3_settled_escrow_id_cannot_be_recreated_nor_its_attestation_repla
         EscrowError::EscrowIdUnavailable,
     );
     // Replaying attestation + proof on the closed address: no account.
-    assert!(h.client.send(&[attest.clone(), proof], provider, &[]).await.is_err());
+    assert!(h
+        .client
+        .send(&[attest.clone(), proof], provider, &[])
+        .await
+        .is_err());
     // Same terms under a fresh id: the old attestation names another escrow.
     let mut fresh = args.clone();
     fresh.escrow_id = 1;
     h.create_escrow_with(fresh).await.unwrap();
-    let replay = instructions::escrow_submit_proof(&provider.pubkey(), &h.keys(1, 0, None), proof_hash(0));
+    let replay =
+        instructions::escrow_submit_proof(&provider.pubkey(), &h.keys(1, 0, None), proof_hash(0));
     assert_program_error(
         h.client.send(&[attest, replay], provider, &[]).await,
         EscrowError::AttestationWrongEscrow,
@@ -286,13 +330,22 @@ async fn defect3_id_window_accepts_each_id_once_in_any_order() {
         }
     }
     assert_eq!(h.policy_state().await.next_escrow_id, 6);
-    assert_program_error(h.create_escrow(2, 0, USDC).await, EscrowError::EscrowIdUnavailable);
+    assert_program_error(
+        h.create_escrow(2, 0, USDC).await,
+        EscrowError::EscrowIdUnavailable,
+    );
     h.create_escrow(261, 0, USDC).await.unwrap(); // next + 255
     assert_eq!(h.policy_state().await.next_escrow_id, 262);
     // 5 is now below next - 256 = 6: refused although never used twice.
-    assert_program_error(h.create_escrow(4, 0, USDC).await, EscrowError::EscrowIdUnavailable);
+    assert_program_error(
+        h.create_escrow(4, 0, USDC).await,
+        EscrowError::EscrowIdUnavailable,
+    );
     h.create_escrow(6, 0, USDC).await.unwrap(); // inside the window, unused
-    assert_program_error(h.create_escrow(261, 0, USDC).await, EscrowError::EscrowIdUnavailable);
+    assert_program_error(
+        h.create_escrow(261, 0, USDC).await,
+        EscrowError::EscrowIdUnavailable,
+    );
 }
 
 // --- 4. Stranded pipelines ---------------------------------------------
@@ -305,7 +358,9 @@ async fn defect3_id_window_accepts_each_id_once_in_any_order() {
 async fn defect4_released_upstream_stays_until_its_dependents_settle() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, 10 * USDC).await.unwrap();
-    let mut args = h.escrow_args(1, h.providers[1].pubkey(), 50 * USDC, 86_400).await;
+    let mut args = h
+        .escrow_args(1, h.providers[1].pubkey(), 50 * USDC, 86_400)
+        .await;
     args.depends_on = Some(h.escrow(0));
     h.create_escrow_with(args).await.unwrap();
     assert_eq!(h.escrow_state(0).await.dependents, 1);
@@ -315,7 +370,10 @@ async fn defect4_released_upstream_stays_until_its_dependents_settle() {
     assert_eq!(h.escrow_state(0).await.state, EscrowState::Released as u8);
     let close = instructions::escrow_close(&h.attacker.pubkey(), &h.escrow(0), &h.agent.pubkey());
     h.svm().advance_clock(30 * 86_400);
-    assert_program_error(h.send(close.clone(), &h.attacker).await, EscrowError::HasDependents);
+    assert_program_error(
+        h.send(close.clone(), &h.attacker).await,
+        EscrowError::HasDependents,
+    );
     // The dependent's deadline has passed meanwhile: anyone refunds it,
     // naming the upstream, which loses its last dependent.
     let refund = instructions::escrow_refund(&h.cranker.pubkey(), &h.keys(1, 1, Some(0)));
@@ -334,19 +392,31 @@ async fn defect4_released_upstream_stays_until_its_dependents_settle() {
 async fn defect4_resolve_respects_depends_on() {
     let h = Harness::with_policy().await;
     h.create_escrow(0, 0, 50 * USDC).await.unwrap();
-    let mut args = h.escrow_args(1, h.providers[1].pubkey(), 20 * USDC, 86_400).await;
+    let mut args = h
+        .escrow_args(1, h.providers[1].pubkey(), 20 * USDC, 86_400)
+        .await;
     args.depends_on = Some(h.escrow(0));
     h.create_escrow_with(args).await.unwrap();
     // Every settlement of a dependent must name its dependency.
     assert_program_error(h.submit_proof(1, 1).await, EscrowError::InvalidDependency);
-    let proof = instructions::escrow_submit_proof(&h.providers[1].pubkey(), &h.keys(1, 1, Some(0)), proof_hash(1));
+    let proof = instructions::escrow_submit_proof(
+        &h.providers[1].pubkey(),
+        &h.keys(1, 1, Some(0)),
+        proof_hash(1),
+    );
     h.send(proof, &h.providers[1]).await.unwrap();
     dispute(&h, 1, &h.agent).await.unwrap();
     let before = h.balances().await;
     let pay = instructions::escrow_resolve(&h.owner.pubkey(), &h.keys(1, 1, Some(0)), 10_000);
-    assert_program_error(h.send(pay, &h.owner).await, EscrowError::DependencyNotReleased);
+    assert_program_error(
+        h.send(pay, &h.owner).await,
+        EscrowError::DependencyNotReleased,
+    );
     let missing = instructions::escrow_resolve(&h.owner.pubkey(), &h.keys(1, 1, None), 0);
-    assert_program_error(h.send(missing, &h.owner).await, EscrowError::InvalidDependency);
+    assert_program_error(
+        h.send(missing, &h.owner).await,
+        EscrowError::InvalidDependency,
+    );
     assert_eq!(h.balances().await, before);
     let zero = instructions::escrow_resolve(&h.owner.pubkey(), &h.keys(1, 1, Some(0)), 0);
     h.send(zero, &h.owner).await.unwrap();
@@ -366,23 +436,48 @@ async fn defect5_dust_never_blocks_and_is_swept() {
     let h = Harness::with_policy().await;
     // Lamports at the escrow address before it exists.
     let dust = 890_880; // the rent-exempt minimum of an empty account
-    let fund = anchor_lang::solana_program::system_instruction::transfer(&h.attacker.pubkey(), &h.escrow(0), dust);
+    let fund = anchor_lang::solana_program::system_instruction::transfer(
+        &h.attacker.pubkey(),
+        &h.escrow(0),
+        dust,
+    );
     h.send(fund, &h.attacker).await.unwrap();
     let agent_before = lamports(&h, &h.agent.pubkey());
     h.create_escrow(0, 0, 10 * USDC).await.unwrap();
     // One base unit straight into the vault, from outside.
-    let attacker_ata = h.client.create_ata(&h.attacker, &h.attacker.pubkey(), &h.mint).await.unwrap();
+    let attacker_ata = h
+        .client
+        .create_ata(&h.attacker, &h.attacker.pubkey(), &h.mint)
+        .await
+        .unwrap();
     h.client
-        .mint_to(&h.mint_authority, &h.mint, &h.mint_authority, &attacker_ata, 1)
+        .mint_to(
+            &h.mint_authority,
+            &h.mint,
+            &h.mint_authority,
+            &attacker_ata,
+            1,
+        )
         .await
         .unwrap();
     let stray = spl_token_2022::instruction::transfer_checked(
-        &h.token_program, &attacker_ata, &h.mint, &h.vault(), &h.attacker.pubkey(), &[], 1, 6,
+        &h.token_program,
+        &attacker_ata,
+        &h.mint,
+        &h.vault(),
+        &h.attacker.pubkey(),
+        &[],
+        1,
+        6,
     )
     .unwrap();
     h.send(stray, &h.attacker).await.unwrap();
     // More lamports into the open escrow.
-    let more = anchor_lang::solana_program::system_instruction::transfer(&h.attacker.pubkey(), &h.escrow(0), dust);
+    let more = anchor_lang::solana_program::system_instruction::transfer(
+        &h.attacker.pubkey(),
+        &h.escrow(0),
+        dust,
+    );
     h.send(more, &h.attacker).await.unwrap();
     // Settlement closes it; the payer gets rent + both dusts back.
     h.submit_proof(0, 0).await.unwrap();
@@ -395,7 +490,14 @@ async fn defect5_dust_never_blocks_and_is_swept() {
     let vault = h.client.token_balance(&h.vault()).await.unwrap();
     assert_eq!(policy.locked, 0);
     assert_eq!(vault, 490 * USDC + 1);
-    let all = instructions::policy_withdraw(&h.owner.pubkey(), &h.policy(), &h.mint, &h.token_program, &h.owner_ata, vault);
+    let all = instructions::policy_withdraw(
+        &h.owner.pubkey(),
+        &h.policy(),
+        &h.mint,
+        &h.token_program,
+        &h.owner_ata,
+        vault,
+    );
     h.send(all, &h.owner).await.unwrap();
     assert_eq!(h.client.token_balance(&h.vault()).await.unwrap(), 0);
 }
@@ -452,16 +554,23 @@ async fn self_dealing_is_bounded_by_caps_and_review_unlisted_stops_it() {
     assert_program_error(h.release(0, 0).await, EscrowError::NotDelayTier);
     h.approve(0, 0).await.unwrap();
     // The owner lists the provider: back to the amount's tier.
-    let allow = instructions::provider_allow(&h.owner.pubkey(), &h.policy(), &h.providers[0].pubkey());
+    let allow =
+        instructions::provider_allow(&h.owner.pubkey(), &h.policy(), &h.providers[0].pubkey());
     h.send(allow, &h.owner).await.unwrap();
     h.create_escrow(1, 0, USDC).await.unwrap();
     assert_eq!(h.escrow_state(1).await.tier, ReleaseTier::Instant as u8);
 
     // Without review_unlisted: bounded by the daily cap (300 USDC).
-    let update = PolicyUpdateArgs { review_unlisted: Some(false), ..Default::default() };
-    h.send(instructions::policy_update(&h.owner.pubkey(), &h.policy(), update), &h.owner)
-        .await
-        .unwrap();
+    let update = PolicyUpdateArgs {
+        review_unlisted: Some(false),
+        ..Default::default()
+    };
+    h.send(
+        instructions::policy_update(&h.owner.pubkey(), &h.policy(), update),
+        &h.owner,
+    )
+    .await
+    .unwrap();
     let mut paid = 0;
     let mut id = 2;
     loop {

@@ -53,7 +53,11 @@ pub fn create_pda_account<'info>(
             0,
             &[&rent.to_le_bytes(), &space, owner.as_ref()],
         );
-        invoke_signed(&ix, &[payer.clone(), target.clone(), system.clone()], &signer)?;
+        invoke_signed(
+            &ix,
+            &[payer.clone(), target.clone(), system.clone()],
+            &signer,
+        )?;
         return Ok(());
     }
     let top_up = rent.saturating_sub(held);
@@ -70,7 +74,11 @@ pub fn create_pda_account<'info>(
     }
     let allocate = system_ix(vec![AccountMeta::new(target_key, true)], 8, &[&space]);
     invoke_signed(&allocate, &[target.clone(), system.clone()], &signer)?;
-    let assign = system_ix(vec![AccountMeta::new(target_key, true)], 1, &[owner.as_ref()]);
+    let assign = system_ix(
+        vec![AccountMeta::new(target_key, true)],
+        1,
+        &[owner.as_ref()],
+    );
     invoke_signed(&assign, &[target.clone(), system.clone()], &signer)?;
     Ok(())
 }

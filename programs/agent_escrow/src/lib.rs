@@ -22,11 +22,11 @@ use anchor_lang::prelude::*;
 
 pub mod attestation;
 pub mod constants;
-pub mod error;
 pub mod create;
-pub mod settle;
+pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod settle;
 pub mod state;
 pub mod transfer;
 

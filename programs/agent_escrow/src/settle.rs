@@ -81,7 +81,9 @@ pub fn check_escrow_accounts(
         return Err(has_one("escrow", e.policy, policy.key()));
     }
     if e.rent_payer != *rent_payer.key {
-        return Err(error!(EscrowError::RentPayerMismatch).with_pubkeys((e.rent_payer, *rent_payer.key)));
+        return Err(
+            error!(EscrowError::RentPayerMismatch).with_pubkeys((e.rent_payer, *rent_payer.key))
+        );
     }
     Ok(())
 }

@@ -51,7 +51,11 @@ pub fn transfer_checked<'info>(
             Meta::writable(from.key),
             Meta::readonly(mint.key),
             Meta::writable(to.key),
-            Meta { key: authority.key, writable: false, signer: true },
+            Meta {
+                key: authority.key,
+                writable: false,
+                signer: true,
+            },
         ],
         &data,
         &[from, mint, to, authority],
@@ -70,10 +74,18 @@ pub struct Meta<'a> {
 
 impl<'a> Meta<'a> {
     pub fn writable(key: &'a Pubkey) -> Self {
-        Self { key, writable: true, signer: false }
+        Self {
+            key,
+            writable: true,
+            signer: false,
+        }
     }
     pub fn readonly(key: &'a Pubkey) -> Self {
-        Self { key, writable: false, signer: false }
+        Self {
+            key,
+            writable: false,
+            signer: false,
+        }
     }
 }
 
@@ -209,12 +221,24 @@ pub fn invoke_signed_c(
             Some(seeds) if seeds.len() <= MAX_SEEDS => (
                 seeds.len(),
                 core::array::from_fn(|i| match seeds.get(i) {
-                    Some(s) => CSlice { addr: s.as_ptr(), len: s.len() as u64 },
-                    None => CSlice { addr: core::ptr::null(), len: 0 },
+                    Some(s) => CSlice {
+                        addr: s.as_ptr(),
+                        len: s.len() as u64,
+                    },
+                    None => CSlice {
+                        addr: core::ptr::null(),
+                        len: 0,
+                    },
                 }),
             ),
             Some(_) => return err!(EscrowError::ArithmeticOverflow),
-            None => (0, core::array::from_fn(|_| CSlice { addr: core::ptr::null(), len: 0 })),
+            None => (
+                0,
+                core::array::from_fn(|_| CSlice {
+                    addr: core::ptr::null(),
+                    len: 0,
+                }),
+            ),
         };
         let signer = CSlice {
             addr: seed_slices.as_ptr() as *const u8,
@@ -233,7 +257,9 @@ pub fn invoke_signed_c(
         };
         match result {
             0 => Ok(()),
-            code => Err(anchor_lang::solana_program::program_error::ProgramError::from(code).into()),
+            code => {
+                Err(anchor_lang::solana_program::program_error::ProgramError::from(code).into())
+            }
         }
     }
 }
@@ -271,7 +297,8 @@ pub fn token_account_fields(account: &AccountInfo) -> Result<(Pubkey, Pubkey, u6
         return err!(EscrowError::InvalidProviderTokenAccount);
     }
     let data = account.try_borrow_data()?;
-    let field = |at: usize| -> Option<[u8; 32]> { data.get(at..at.checked_add(32)?)?.try_into().ok() };
+    let field =
+        |at: usize| -> Option<[u8; 32]> { data.get(at..at.checked_add(32)?)?.try_into().ok() };
     let read = || -> Option<(Pubkey, Pubkey, u64)> {
         if data.len() < TOKEN_ACCOUNT_LEN {
             return None;

@@ -29,7 +29,11 @@ async fn main() {
     println!("| v2 target | measured | target | met |");
     println!("|---|---:|---:|---|");
     for t in agent_escrow_tests::measure_targets().await {
-        let met = if t.measured <= t.target { "yes" } else { "**no**" };
+        let met = if t.measured <= t.target {
+            "yes"
+        } else {
+            "**no**"
+        };
         println!(
             "| {} | {} {} | <= {} {} | {} |",
             t.name, t.measured, t.unit, t.target, t.unit, met

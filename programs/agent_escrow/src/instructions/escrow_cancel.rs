@@ -6,8 +6,7 @@ use anchor_lang::prelude::*;
 use crate::{
     error::EscrowError,
     events::EscrowCancelled,
-    settle::{
-        check_escrow_accounts,dependency, escrow_keys, finish},
+    settle::{check_escrow_accounts, dependency, escrow_keys, finish},
     state::{Escrow, EscrowState, Policy},
     transfer::vault_amount,
 };

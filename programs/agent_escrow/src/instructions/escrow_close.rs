@@ -4,11 +4,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::{
-    error::EscrowError,
-    events::EscrowClosed,
-    state::Escrow,
-};
+use crate::{error::EscrowError, events::EscrowClosed, state::Escrow};
 
 /// Accounts, in order:
 /// 0. `[signer]` cranker (anyone).

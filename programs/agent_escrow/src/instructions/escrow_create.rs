@@ -9,9 +9,7 @@ use crate::{
     create::create_pda_account,
     error::EscrowError,
     events::EscrowCreated,
-    state::{
-        AllowEntry, Escrow, EscrowState, Policy, ReleaseTier, FLAG_DEPENDS_ON, FLAG_VERIFIER,
-    },
+    state::{AllowEntry, Escrow, EscrowState, Policy, ReleaseTier, FLAG_DEPENDS_ON, FLAG_VERIFIER},
     transfer::vault_amount,
 };
 
@@ -221,7 +219,9 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         escrow.policy = policy_key;
         escrow.provider = args.provider;
         escrow.rent_payer = accounts.payer.key();
-        escrow.task_tag.copy_from_slice(args.task_hash.get(..8).ok_or(EscrowError::ZeroHash)?);
+        escrow
+            .task_tag
+            .copy_from_slice(args.task_hash.get(..8).ok_or(EscrowError::ZeroHash)?);
         escrow.amount = args.amount;
         escrow.created_at = now;
         escrow.deadline = args.deadline;
@@ -229,7 +229,10 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
         escrow.state = EscrowState::Funded as u8;
         escrow.tier = tier as u8;
         let mut at = 0usize;
-        for (flag, key) in [(FLAG_VERIFIER, args.verifier), (FLAG_DEPENDS_ON, args.depends_on)] {
+        for (flag, key) in [
+            (FLAG_VERIFIER, args.verifier),
+            (FLAG_DEPENDS_ON, args.depends_on),
+        ] {
             if let Some(key) = key {
                 escrow.flags |= flag;
                 let end = at.checked_add(32).ok_or(EscrowError::ArithmeticOverflow)?;

@@ -12,7 +12,8 @@ use crate::{
     error::EscrowError,
     events::EscrowRefunded,
     settle::{
-        check_escrow_accounts,dependency, dependency_released, escrow_keys, finish, tier_from_u8},
+        check_escrow_accounts, dependency, dependency_released, escrow_keys, finish, tier_from_u8,
+    },
     state::{Escrow, EscrowState, Policy, ReleaseTier},
     transfer::vault_amount,
 };
@@ -76,7 +77,10 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
                     msg!("the escrow is releasable: use escrow_release");
                     return err!(EscrowError::RefundNotDue);
                 }
-                escrow.state_at.checked_add(review_timeout).ok_or(EscrowError::ArithmeticOverflow)?
+                escrow
+                    .state_at
+                    .checked_add(review_timeout)
+                    .ok_or(EscrowError::ArithmeticOverflow)?
             }
             EscrowState::Disputed => escrow
                 .state_at
@@ -85,7 +89,12 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
             _ => return err!(EscrowError::InvalidEscrowState),
         };
         if now < due_at {
-            msg!("now {} < refundable_at {} (state {:?})", now, due_at, from_state);
+            msg!(
+                "now {} < refundable_at {} (state {:?})",
+                now,
+                due_at,
+                from_state
+            );
             return err!(if from_state == EscrowState::Funded {
                 EscrowError::DeadlineNotReached
             } else {
@@ -98,7 +107,11 @@ pub fn escrow_refund(ctx: Context<EscrowRefund>) -> Result<()> {
     let (spent_24h, spent_30d, free_balance) = {
         let mut policy = accounts.policy.load_mut()?;
         let (spent_24h, spent_30d) = policy.unlock_refund(created_at, amount, now)?;
-        (spent_24h, spent_30d, policy.free(vault_amount(&accounts.vault)?)?)
+        (
+            spent_24h,
+            spent_30d,
+            policy.free(vault_amount(&accounts.vault)?)?,
+        )
     };
     let rent_returned = finish(&accounts.escrow, &accounts.rent_payer, upstream, now)?;
     emit!(EscrowRefunded {

@@ -7,7 +7,9 @@ use anchor_lang::prelude::*;
 use crate::{
     error::EscrowError,
     settle::{
-        check_escrow_accounts,check_token_program, dependency, dependency_released, escrow_keys, tier_from_u8, Payout},
+        check_escrow_accounts, check_token_program, dependency, dependency_released, escrow_keys,
+        tier_from_u8, Payout,
+    },
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 

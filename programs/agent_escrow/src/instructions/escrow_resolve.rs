@@ -9,9 +9,8 @@ use crate::{
     error::EscrowError,
     events::DisputeResolved,
     settle::{
-        check_escrow_accounts,
-        check_token_program, dependency, dependency_released, escrow_keys, finish, pay_from_vault,
-        Payout,
+        check_escrow_accounts, check_token_program, dependency, dependency_released, escrow_keys,
+        finish, pay_from_vault, Payout,
     },
     state::{Escrow, EscrowState, Policy},
 };
@@ -81,7 +80,11 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
         let policy = accounts.policy.load()?;
         let by = accounts.arbiter.key();
         if by != policy.arbiter && by != policy.owner {
-            msg!("signer {} is not the arbiter {} or the owner", by, policy.arbiter);
+            msg!(
+                "signer {} is not the arbiter {} or the owner",
+                by,
+                policy.arbiter
+            );
             return err!(EscrowError::NotArbiter);
         }
     }

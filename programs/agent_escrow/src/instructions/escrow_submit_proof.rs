@@ -8,7 +8,9 @@ use crate::{
     error::EscrowError,
     events::ProofSubmitted,
     settle::{
-        check_escrow_accounts,check_token_program, dependency, dependency_released, escrow_keys, tier_from_u8, Payout},
+        check_escrow_accounts, check_token_program, dependency, dependency_released, escrow_keys,
+        tier_from_u8, Payout,
+    },
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 
@@ -128,7 +130,7 @@ pub fn escrow_submit_proof(ctx: Context<EscrowSubmitProof>, proof_hash: [u8; 32]
             token_program: &accounts.token_program,
             upstream,
         };
-            payout.release(accounts.provider.key(), now)?;
+        payout.release(accounts.provider.key(), now)?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use anchor_lang::prelude::*;
 
 use crate::{
     error::EscrowError,
-    settle::tier_from_u8,
     events::EscrowDisputed,
+    settle::tier_from_u8,
     state::{Escrow, EscrowState, Policy, ReleaseTier},
 };
 

@@ -161,9 +161,7 @@ pub fn policy_create(ctx: Context<PolicyCreate>, args: PolicyCreateArgs) -> Resu
     policy.expires_at = args.expires_at;
     policy.dispute_timeout = args.dispute_timeout.unwrap_or(DEFAULT_DISPUTE_TIMEOUT);
     policy.review_timeout = args.review_timeout.unwrap_or(DEFAULT_REVIEW_TIMEOUT);
-    policy.max_escrow_duration = args
-        .max_escrow_duration
-        .unwrap_or(DEFAULT_ESCROW_DURATION);
+    policy.max_escrow_duration = args.max_escrow_duration.unwrap_or(DEFAULT_ESCROW_DURATION);
     policy.version = ACCOUNT_VERSION;
     policy.bump = ctx.bumps.policy;
     policy.vault_bump = ctx.bumps.vault;

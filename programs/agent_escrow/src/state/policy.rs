@@ -248,7 +248,9 @@ impl Policy {
             let mut evict = next;
             while evict < id {
                 self.set_id_bit(evict, false);
-                evict = evict.checked_add(1).ok_or(EscrowError::ArithmeticOverflow)?;
+                evict = evict
+                    .checked_add(1)
+                    .ok_or(EscrowError::ArithmeticOverflow)?;
             }
             self.next_escrow_id = id.checked_add(1).ok_or(EscrowError::ArithmeticOverflow)?;
         } else if next.saturating_sub(id) > ID_WINDOW || self.id_bit(id) {
@@ -327,7 +329,10 @@ impl Policy {
         }
         let agent_arbiter = self.arbiter == self.agent || self.arbiter == Pubkey::default();
         if agent_arbiter {
-            msg!("arbiter {} must not be the agent or the default key", self.arbiter);
+            msg!(
+                "arbiter {} must not be the agent or the default key",
+                self.arbiter
+            );
             return err!(EscrowError::InvalidArbiter);
         }
         Ok(())
