@@ -721,3 +721,12 @@ pub async fn measure_targets() -> Vec<Target> {
     });
     rows
 }
+
+/// Rent of a plain escrow account, lamports: (128 + 152 bytes) × 6,960
+/// (the rent-exempt minimum of LiteSVM's and mainnet's default rent).
+pub const ESCROW_RENT: u64 = 1_948_800;
+
+/// Lamports held by `key` (0 if the account does not exist).
+pub fn lamports(h: &Harness, key: &Pubkey) -> u64 {
+    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
+}

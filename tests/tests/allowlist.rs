@@ -5,16 +5,12 @@ use agent_escrow::{
 };
 use agent_escrow_client::{events::EscrowEvent, instructions, pda::allow_address, Signer};
 use agent_escrow_tests::*;
-use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
+use anchor_lang::error::ErrorCode as AnchorError;
 
 /// Index of the optional allowlist entry in `escrow_create`'s accounts.
 const ALLOW_ENTRY_INDEX: usize = 6;
 /// Lamports of one signature's transaction fee in LiteSVM.
 const FEE: u64 = 5_000;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
 
 async fn with_args(args: impl FnOnce(PolicyCreateArgs) -> PolicyCreateArgs) -> Harness {
     let h = Harness::new().await;

@@ -11,13 +11,6 @@ use anchor_lang::{
     error::ErrorCode as AnchorError, prelude::Pubkey, solana_program::instruction::Instruction,
 };
 
-/// Rent of a plain escrow account (152 bytes): (128 + 152) * 6,960 lamports.
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
-
 fn cancel(h: &Harness, keys: &EscrowAccounts, p: usize) -> Instruction {
     instructions::escrow_cancel(&h.agent.pubkey(), &h.providers[p].pubkey(), keys)
 }

@@ -11,13 +11,6 @@ use agent_escrow_client::{events::EscrowEvent, instructions, Keypair, Signer};
 use agent_escrow_tests::*;
 use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
 
-/// Rent of a plain escrow account (152 bytes).
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
-
 async fn dispute(h: &Harness, id: u64, by: &Keypair) {
     h.send(
         instructions::escrow_dispute(&by.pubkey(), &h.policy(), &h.escrow(id)),

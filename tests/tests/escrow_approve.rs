@@ -5,14 +5,7 @@ use agent_escrow::{
 };
 use agent_escrow_client::{events::EscrowEvent, instructions, Signer};
 use agent_escrow_tests::*;
-use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
-
-/// Rent of a plain escrow account (152 bytes).
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
+use anchor_lang::error::ErrorCode as AnchorError;
 
 #[tokio::test]
 async fn owner_approves_large_escrow_after_proof() {

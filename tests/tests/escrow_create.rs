@@ -10,13 +10,6 @@ use agent_escrow_client::{
 use agent_escrow_tests::*;
 use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
 
-/// Rent of a plain escrow account (152 bytes): (128 + 152) * 6,960 lamports.
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
-
 async fn with_args(args: impl FnOnce(PolicyCreateArgs) -> PolicyCreateArgs) -> Harness {
     let h = Harness::new().await;
     h.policy_create(args(default_limits(h.agent.pubkey())))

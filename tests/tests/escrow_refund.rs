@@ -10,14 +10,7 @@ use agent_escrow_client::{
     events::EscrowEvent, instructions, instructions::EscrowAccounts, Signer,
 };
 use agent_escrow_tests::*;
-use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
-
-/// Rent of a plain escrow account (152 bytes).
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
+use anchor_lang::error::ErrorCode as AnchorError;
 
 #[tokio::test]
 async fn refund_at_exact_deadline_unlocks_and_credits_spend() {

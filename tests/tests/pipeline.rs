@@ -8,16 +8,9 @@ use agent_escrow_client::{
     ClientError, Signer,
 };
 use agent_escrow_tests::*;
-use anchor_lang::prelude::Pubkey;
 
-/// Rent of a plain escrow account (152 bytes).
-const ESCROW_RENT: u64 = 1_948_800;
 /// Rent of an escrow with a depends_on key (184 bytes).
 const DEPENDENT_RENT: u64 = (128 + 184) * 6_960;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
 
 async fn create_dependent(
     h: &Harness,

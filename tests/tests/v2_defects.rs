@@ -30,13 +30,6 @@ use agent_escrow_tests::*;
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_2022::spl_token_2022::{self, extension::ExtensionType};
 
-/// Rent of a plain escrow account: (128 + 152) * 6,960 lamports.
-const ESCROW_RENT: u64 = 1_948_800;
-
-fn lamports(h: &Harness, key: &Pubkey) -> u64 {
-    h.svm().with_svm(|svm| svm.get_balance(key).unwrap_or(0))
-}
-
 fn exists(h: &Harness, key: &Pubkey) -> bool {
     h.svm()
         .with_svm(|svm| svm.get_account(key).is_some_and(|a| a.lamports > 0))
