@@ -122,19 +122,34 @@ impl Validator {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!("solana-test-validator exited during start-up: {status}");
+                panic!(
+                    "solana-test-validator exited during start-up: {status}\n{}",
+                    validator.log_tail()
+                );
             }
             if rpc.rpc().get_health().await.is_ok() && rpc.latest_blockhash().await.is_ok() {
                 break;
             }
             assert!(
                 Instant::now() < deadline,
-                "validator not healthy after 120 s"
+                "validator not healthy after 120 s\n{}",
+                validator.log_tail()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         validator.startup = started.elapsed();
         validator
+    }
+
+    /// The last lines of the validator's log (`<ledger>/validator.log`), for
+    /// start-up failures.
+    fn log_tail(&self) -> String {
+        let Some(ledger) = &self._ledger else {
+            return String::new();
+        };
+        let log = std::fs::read_to_string(ledger.path().join("validator.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
     /// A transport at `confirmed` (finalized lags ~16 s on a fresh validator).

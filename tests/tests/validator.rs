@@ -326,7 +326,11 @@ impl World {
             })
             .map(|(_, e)| e.amount)
             .sum();
-        assert!(vault >= policy.locked, "vault {vault} < locked {}", policy.locked);
+        assert!(
+            vault >= policy.locked,
+            "vault {vault} < locked {}",
+            policy.locked
+        );
         assert_eq!(policy.locked, open, "locked != sum of the open escrows");
         let mut providers = Vec::new();
         for p in &self.providers {
@@ -381,7 +385,12 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
     let (research, writing, review) = (0, 1, 2);
     let start = w.books().await;
     assert_eq!(
-        (start.vault, start.locked, start.owner_tokens, start.providers.clone()),
+        (
+            start.vault,
+            start.locked,
+            start.owner_tokens,
+            start.providers.clone()
+        ),
         (500 * USDC, 0, 9_500 * USDC, vec![0, 0, 0])
     );
 
@@ -410,14 +419,30 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
             EscrowState::Funded
         )
     );
-    let created = event!(w.created(writing, 1, 75 * USDC, Some(research)).await, EscrowCreated);
+    let created = event!(
+        w.created(writing, 1, 75 * USDC, Some(research)).await,
+        EscrowCreated
+    );
     assert_eq!(
-        (created.escrow_id, created.tier, created.free_balance, created.locked),
+        (
+            created.escrow_id,
+            created.tier,
+            created.free_balance,
+            created.locked
+        ),
         (writing, ReleaseTier::Approval, 375 * USDC, 125 * USDC)
     );
-    let created = event!(w.created(review, 2, 25 * USDC, Some(writing)).await, EscrowCreated);
+    let created = event!(
+        w.created(review, 2, 25 * USDC, Some(writing)).await,
+        EscrowCreated
+    );
     assert_eq!(
-        (created.escrow_id, created.tier, created.free_balance, created.locked),
+        (
+            created.escrow_id,
+            created.tier,
+            created.free_balance,
+            created.locked
+        ),
         (review, ReleaseTier::Instant, 350 * USDC, 150 * USDC)
     );
     // The agent paid the three rents (plus fees); each account holds its rent.
@@ -445,7 +470,12 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
     );
     let books = w.books().await;
     assert_eq!(
-        (books.vault, books.locked, books.free(), books.next_escrow_id),
+        (
+            books.vault,
+            books.locked,
+            books.free(),
+            books.next_escrow_id
+        ),
         (500 * USDC, 150 * USDC, 350 * USDC, 3)
     );
     let funded = w
@@ -453,14 +483,11 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
         .list_escrows(Some(&w.policy()), None, Some(EscrowState::Funded))
         .await
         .unwrap();
-    assert_eq!(
-        funded.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-        {
-            let mut keys = vec![w.escrow_key(0), w.escrow_key(1), w.escrow_key(2)];
-            keys.sort();
-            keys
-        }
-    );
+    assert_eq!(funded.iter().map(|(k, _)| *k).collect::<Vec<_>>(), {
+        let mut keys = vec![w.escrow_key(0), w.escrow_key(1), w.escrow_key(2)];
+        keys.sort();
+        keys
+    });
 
     // review's proof arrives first: instant tier, but writing is not
     // released, so it is recorded and not paid.
@@ -483,7 +510,8 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
 
     // writing's proof: the owner's approval must wait for research.
     w.prove(writing, 1, Some(research)).await;
-    let approve = instructions::escrow_approve(&w.owner.pubkey(), &w.keys(writing, 1, Some(research)));
+    let approve =
+        instructions::escrow_approve(&w.owner.pubkey(), &w.keys(writing, 1, Some(research)));
     w.refused(
         w.owner_sends(approve.clone()).await,
         EscrowError::DependencyNotReleased,
@@ -577,8 +605,18 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
     let out = w.owner_sends(close_research).await.unwrap();
     let closed = event!(out, EscrowClosed);
     assert_eq!(
-        (closed.escrow, closed.rent_payer, closed.lamports, closed.state),
-        (w.escrow_key(research), agent, rent_plain, EscrowState::Released)
+        (
+            closed.escrow,
+            closed.rent_payer,
+            closed.lamports,
+            closed.state
+        ),
+        (
+            w.escrow_key(research),
+            agent,
+            rent_plain,
+            EscrowState::Released
+        )
     );
     assert!(w.escrow(research).await.is_none());
     assert_eq!(w.lamports(&agent).await, agent_before + rent_plain);
@@ -773,7 +811,11 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
     }
     let count = |name: &str| names.iter().filter(|n| **n == name).count();
     assert_eq!(
-        (count("EscrowCreated"), count("ProofSubmitted"), count("EscrowReleased")),
+        (
+            count("EscrowCreated"),
+            count("ProofSubmitted"),
+            count("EscrowReleased")
+        ),
         (5, 4, 3)
     );
     assert_eq!(names.first(), Some(&"PolicyCreated"));
@@ -781,7 +823,11 @@ async fn seed_scenario(validator: &Validator, cu: &mut ComputeUnits) {
     // escrow's own history (which also holds the transactions of writing
     // that named research as its dependency: filtered out here).
     let research_key = w.escrow_key(research).to_string();
-    let research_history = w.client.history(&w.escrow_key(research), 100).await.unwrap();
+    let research_history = w
+        .client
+        .history(&w.escrow_key(research), 100)
+        .await
+        .unwrap();
     let names: Vec<&str> = research_history
         .iter()
         .flat_map(|h| h.events.iter())
@@ -997,7 +1043,12 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
                 shown["rentPayer"].as_str(),
                 shown["rentLamports"].as_u64()
             ),
-            (Some(i), Some("Funded"), Some(agent.as_str()), Some(rent_plain))
+            (
+                Some(i),
+                Some("Funded"),
+                Some(agent.as_str()),
+                Some(rent_plain)
+            )
         );
         // The proof pays at once; the escrow is closed, its rent back with the agent.
         let (out, t) = run(&[
@@ -1080,7 +1131,10 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         assert!(created.get("alreadyExisted").is_none(), "{created}");
         ids.push(created["escrowId"].as_u64().unwrap());
     }
-    time("escrow create, 3 processes at once (all done)", started.elapsed());
+    time(
+        "escrow create, 3 processes at once (all done)",
+        started.elapsed(),
+    );
     ids.sort();
     assert_eq!(ids, [5, 6, 7]);
     let (shown, _) = json(&["policy", "show", &policy]);
@@ -1147,7 +1201,12 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
     let next = w.client.next_escrow_id(&w.policy()).await.unwrap();
     let ids: Vec<u64> = (next..next + ONE_POLICY).collect();
     let started = Instant::now();
-    let outcomes = join_all(ids.iter().map(|&id| w.created(id, 0, 5 * USDC, None)).collect()).await;
+    let outcomes = join_all(
+        ids.iter()
+            .map(|&id| w.created(id, 0, 5 * USDC, None))
+            .collect(),
+    )
+    .await;
     let mut created: Vec<u64> = outcomes
         .iter()
         .map(|out| event!(out, EscrowCreated).escrow_id)
@@ -1190,12 +1249,8 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
         false,
     );
     let blockhash = w.client.transport().latest_blockhash().await.unwrap();
-    let tx = Transaction::new_signed_with_payer(
-        &[ix],
-        Some(&w.agent.pubkey()),
-        &[&w.agent],
-        blockhash,
-    );
+    let tx =
+        Transaction::new_signed_with_payer(&[ix], Some(&w.agent.pubkey()), &[&w.agent], blockhash);
     let before = w.books().await;
     let sends = join_all(vec![
         w.client.transport().send_transaction(tx.clone()),
@@ -1217,6 +1272,12 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
         .collect();
     assert!(!landed.is_empty(), "{sends:?}");
     assert!(landed.iter().all(|s| *s == tx.signatures[0]), "{landed:?}");
+    println!(
+        "forced duplicate, one transaction sent twice at once: {} call(s) saw it confirmed, {} \
+         AlreadyProcessed",
+        landed.len(),
+        sends.len() - landed.len()
+    );
     let after = w.books().await;
     assert_eq!(
         (after.locked, after.next_escrow_id, after.escrows_created),
@@ -1248,7 +1309,8 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
         .await
         .unwrap();
     assert!(
-        matches!(&again, CreateOutcome::AlreadyExists(e) if e.amount == 7 * USDC && e.state == EscrowState::Funded as u8),
+        matches!(&again, CreateOutcome::AlreadyExists(e)
+            if e.amount == 7 * USDC && e.state == EscrowState::Funded as u8),
         "{again:?}"
     );
     let mut different = args.clone();
@@ -1288,6 +1350,12 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
     assert!(
         signatures.windows(2).all(|p| p[0] == p[1]),
         "two different transactions created escrows: {signatures:?}"
+    );
+    println!(
+        "forced duplicate, two escrow_create calls with one new id at once: {} Created (same \
+         signature), {} AlreadyExists",
+        signatures.len(),
+        results.len() - signatures.len()
     );
     let books = w.books().await;
     assert_eq!(

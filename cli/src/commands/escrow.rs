@@ -147,9 +147,11 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             }
             let now = ctx.client.transport().unix_timestamp().await?;
             let mut next = info.policy.next_escrow_id;
-            // With the default id, another create may take `next` first: retry
-            // with the new next id (an explicit id is tried once).
-            let attempts = if escrow_id.is_some() { 1 } else { 3 };
+            // With the default id, concurrent creates race for `next`: the
+            // loser moves up (past the id it lost and the policy's new next)
+            // and tries again, within the 256-id window. An explicit id is
+            // tried once.
+            let attempts = if escrow_id.is_some() { 1 } else { 16 };
             for attempt in 1..=attempts {
                 let id = escrow_id.unwrap_or(next);
                 let address = escrow_address(&policy, id).0;
@@ -197,13 +199,16 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     Ok(CreateOutcome::AlreadyExists(existing)) => {
                         return Ok(existing_report(ctx, &info, &address, &existing, 1).await)
                     }
-                    Err(ClientError::EscrowIdTaken { .. }) if attempt < attempts => {
-                        next = ctx.client.next_escrow_id(&policy).await?;
+                    Err(e) if attempt < attempts && lost_id_race(&e) => {
+                        let fresh = ctx.client.next_escrow_id(&policy).await?;
+                        next = fresh.max(id.saturating_add(1));
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
-            unreachable!("the last attempt returns")
+            Err(CliError::Input(format!(
+                "{attempts} concurrent creates took every id tried on policy {policy}; run the command again"
+            )))
         }
         EscrowCommand::Address {
             policy,
@@ -809,4 +814,18 @@ fn provider_ata(
         &info.keys.mint,
         &info.keys.token_program,
     )
+}
+
+/// Whether `error` means another create took the id first: the id holds an
+/// escrow with other terms, or the program refused the id as used
+/// (`EscrowIdUnavailable`, 6042; the winner may even have settled and
+/// closed already).
+fn lost_id_race(error: &ClientError) -> bool {
+    match error {
+        ClientError::EscrowIdTaken { .. } => true,
+        ClientError::Program(failure) => {
+            failure.code == u32::from(agent_escrow::error::EscrowError::EscrowIdUnavailable)
+        }
+        _ => false,
+    }
 }
