@@ -28,7 +28,8 @@ async fn main() {
     println!();
     println!("| v2 target | measured | target | met |");
     println!("|---|---:|---:|---|");
-    for t in agent_escrow_tests::measure_targets().await {
+    let targets = agent_escrow_tests::measure_targets().await;
+    for t in &targets {
         let met = if t.measured <= t.target {
             "yes"
         } else {
@@ -37,6 +38,17 @@ async fn main() {
         println!(
             "| {} | {} {} | <= {} {} | {} |",
             t.name, t.measured, t.unit, t.target, t.unit, met
+        );
+    }
+    for t in targets.iter().filter(|t| t.measured > t.target) {
+        println!();
+        println!(
+            "Missed: {} ({} > {} {}): {}.",
+            t.name,
+            t.measured,
+            t.target,
+            t.unit,
+            t.reason.unwrap_or("no measured reason recorded")
         );
     }
 }
