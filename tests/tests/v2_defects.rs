@@ -582,3 +582,61 @@ async fn self_dealing_is_bounded_by_caps_and_review_unlisted_stops_it() {
     // 300 cap - 1 (escrow 0) - 1 (escrow 1, still open) = 298: eleven of 25.
     assert_eq!(paid, 275 * USDC);
 }
+
+// --- Found by the attacker's pass over v2 ----------------------------------
+
+/// An agent passes a keypair it holds (signing the transaction) as the
+/// escrow account, funded or not, itself as the rent payer: the system
+/// program would create the escrow at that address (the signature suffices),
+/// where it could never close (closing into its own rent payer) and could
+/// be re-created under a new id once closed. Refused with
+/// InvalidEscrowAddress; nothing is created, locked or charged.
+#[tokio::test]
+async fn escrow_at_a_signing_keypair_is_refused() {
+    let h = Harness::with_policy().await;
+    let fake = key(60);
+    for funded in [false, true] {
+        if funded {
+            h.svm().airdrop(&fake.pubkey(), FUNDING).unwrap();
+        }
+        let args = h
+            .escrow_args(0, h.providers[0].pubkey(), 100 * USDC, 86_400)
+            .await;
+        for payer in [&h.agent, &fake] {
+            if !funded && payer.pubkey() == fake.pubkey() {
+                continue; // an unfunded payer cannot even pay the fee
+            }
+            let mut ix = instructions::escrow_create(
+                &h.policy(),
+                &h.agent.pubkey(),
+                &payer.pubkey(),
+                args.clone(),
+                false,
+            );
+            ix.accounts[4].pubkey = fake.pubkey();
+            ix.accounts[4].is_signer = true;
+            let before = h.balances().await;
+            let next = h.policy_state().await.next_escrow_id;
+            let fake_lamports = lamports(&h, &fake.pubkey());
+            assert_program_error(
+                h.client.send(&[ix], payer, &[&h.agent, &fake]).await,
+                EscrowError::InvalidEscrowAddress,
+            );
+            assert_eq!(h.balances().await, before);
+            assert_eq!(h.policy_state().await.next_escrow_id, next);
+            // Two signatures (the agent and the keypair), 5,000 lamports each.
+            let fee = if payer.pubkey() == fake.pubkey() {
+                10_000
+            } else {
+                0
+            };
+            assert_eq!(lamports(&h, &fake.pubkey()) + fee, fake_lamports);
+            let owner = h
+                .svm()
+                .with_svm(|svm| svm.get_account(&fake.pubkey()).map(|a| a.owner));
+            assert_ne!(owner, Some(agent_escrow::ID), "never owned by the program");
+        }
+    }
+    // The honest create of the same id still works.
+    h.create_escrow(0, 0, 100 * USDC).await.unwrap();
+}

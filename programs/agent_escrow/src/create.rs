@@ -5,8 +5,11 @@
 //! owner (32)`, Assign = 1 `owner (32)`, Transfer = 2 `lamports u64`,
 //! Allocate = 8 `space u64`).
 //!
-//! The runtime checks in `invoke_signed` that `seeds` (bump included)
-//! derive `target`, so a wrong bump fails the CPI and nothing is created.
+//! The seeds (bump included) make `invoke_signed` sign for the PDA they
+//! derive. The runtime does not check that this PDA is `target`: the caller
+//! must make sure `target` did not sign the transaction itself (then only
+//! the PDA signature can authorize its creation, so `target` is that PDA,
+//! and a wrong bump fails the CPI with nothing created).
 //! Lamports someone sent to the address beforehand (to block a plain
 //! `create_account`) are kept and topped up, never an obstacle.
 

@@ -152,7 +152,7 @@ pub enum EscrowError {
     #[msg("Token account is not a token account of the escrow's provider in the policy's mint")]
     InvalidProviderTokenAccount,
     /// 6048
-    #[msg("Unused: a wrong escrow address or bump fails the account creation itself")]
+    #[msg("The escrow account must be the PDA [\"escrow\", policy, escrow_id LE] and must not sign the transaction")]
     InvalidEscrowAddress,
     /// 6049
     #[msg("The mint is not an initialized SPL Token or Token-2022 mint")]

@@ -21,8 +21,9 @@ pub struct EscrowCreateArgs {
     /// `Policy::claim_escrow_id`). A retried create of the same id can land
     /// at most once; an id is never used twice.
     pub escrow_id: u64,
-    /// Bump of the escrow PDA. The runtime checks that the seeds with this
-    /// bump derive the escrow address when the PDA signs its creation, so
+    /// Bump of the escrow PDA. The escrow account must not sign the
+    /// transaction, so the system program creates it only with the PDA
+    /// signature of the seeds with this bump: the address is that PDA, and
     /// the program does no bump search (no compute-unit variance). It does
     /// not insist on the canonical bump: a caller passing another valid
     /// bump creates the escrow at that other address of the same seeds, but
@@ -72,8 +73,9 @@ pub struct EscrowCreate<'info> {
     /// CHECK: the policy's vault (`has_one = vault`); only its balance is read.
     pub vault: UncheckedAccount<'info>,
 
-    /// CHECK: created here at the PDA `["escrow", policy, escrow_id LE, bump]`
-    /// (the runtime checks the seeds when the PDA signs its creation).
+    /// CHECK: created here at the PDA `["escrow", policy, escrow_id LE, bump]`:
+    /// it must not have signed the transaction (`InvalidEscrowAddress`), so
+    /// only the PDA signature from those seeds can create it.
     #[account(mut)]
     pub escrow: UncheckedAccount<'info>,
 
@@ -192,6 +194,18 @@ pub fn escrow_create(ctx: Context<EscrowCreate>, args: EscrowCreateArgs) -> Resu
     let locked = policy.locked;
     drop(policy);
 
+    // Only the PDA's own signature (the seeds below, with the client's
+    // bump) may create the escrow. An escrow account that signed the
+    // transaction itself could be created at any address (a keypair the
+    // agent holds, reusable once closed), so it is refused.
+    if accounts.escrow.is_signer {
+        msg!(
+            "escrow {} signed the transaction: it must be the PDA of escrow_id {}",
+            accounts.escrow.key,
+            args.escrow_id
+        );
+        return err!(EscrowError::InvalidEscrowAddress);
+    }
     let id = args.escrow_id.to_le_bytes();
     let seeds: &[&[u8]] = &[
         ESCROW_SEED,
