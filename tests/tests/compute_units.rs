@@ -20,7 +20,7 @@ const CEILINGS: &[(&str, u64)] = &[
         7200,
     ),
     ("escrow_veto", 2000),
-    ("escrow_resolve (split)", 6700),
+    ("escrow_resolve (split)", 6600),
     ("escrow_dispute", 2000),
     ("escrow_cancel", 4300),
     (

@@ -6,10 +6,9 @@
 use anchor_lang::prelude::*;
 
 use crate::{
-    constants::POLICY_SEED,
     error::EscrowError,
     events::EscrowReleased,
-    state::{optional_keys, Escrow, EscrowState, Policy, ReleaseTier},
+    state::{optional_keys, Escrow, EscrowState, Policy, ReleaseTier, VaultSigner},
     transfer::{is_token_program, token_account_fields, transfer_checked},
 };
 
@@ -27,26 +26,31 @@ pub fn pay_from_vault<'info>(
     if amount == 0 {
         return Ok(());
     }
-    let (owner, seed_agent, mint_key, bump, decimals) = {
-        let p = policy.load()?;
-        (p.owner, p.seed_agent, p.mint, p.bump, p.decimals)
-    };
-    let seeds: &[&[u8]] = &[
-        POLICY_SEED,
-        owner.as_ref(),
-        seed_agent.as_ref(),
-        mint_key.as_ref(),
-        core::slice::from_ref(&bump),
-    ];
+    let signer = policy.load()?.vault_signer();
+    transfer_from_vault(&signer, policy, vault, mint, to, token_program, amount)
+}
+
+/// [`pay_from_vault`] for a caller that has already read the policy's
+/// [`VaultSigner`] (the payout path loads the policy once).
+#[inline(always)]
+pub fn transfer_from_vault<'info>(
+    signer: &VaultSigner,
+    policy: &AccountLoader<'info, Policy>,
+    vault: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
     transfer_checked(
         token_program,
         vault,
         mint,
         to,
         &policy.to_account_info(),
-        &[seeds],
+        &[&signer.seeds()],
         amount,
-        decimals,
+        signer.decimals,
     )
 }
 
@@ -170,6 +174,18 @@ pub fn finish<'info>(
     upstream: Option<&AccountLoader<'info, Escrow>>,
     now: i64,
 ) -> Result<u64> {
+    release_upstream(upstream)?;
+    let keep = {
+        let mut escrow = escrow.load_mut()?;
+        escrow.state_at = now;
+        escrow.dependents > 0
+    };
+    close_unless_kept(escrow, rent_payer, keep)
+}
+
+/// The dependency (if any) loses the dependent that just settled.
+#[inline(always)]
+fn release_upstream(upstream: Option<&AccountLoader<Escrow>>) -> Result<()> {
     if let Some(upstream) = upstream {
         let mut upstream = upstream.load_mut()?;
         upstream.dependents = upstream
@@ -177,24 +193,28 @@ pub fn finish<'info>(
             .checked_sub(1)
             .ok_or(EscrowError::ArithmeticOverflow)?;
     }
-    let keep = {
-        let mut escrow = escrow.load_mut()?;
-        escrow.state_at = now;
-        escrow.dependents > 0
-    };
+    Ok(())
+}
+
+/// Closes the settled escrow into `rent_payer` unless `keep` (it still has
+/// dependents); returns the lamports returned.
+#[inline(always)]
+fn close_unless_kept<'info>(
+    escrow: &AccountLoader<'info, Escrow>,
+    rent_payer: &AccountInfo<'info>,
+    keep: bool,
+) -> Result<u64> {
     if keep {
         return Ok(0);
     }
-    let info = escrow.to_account_info();
-    let lamports = info.lamports();
+    let lamports = escrow.to_account_info().lamports();
     escrow.close(rent_payer.clone())?;
     Ok(lamports)
 }
 
-/// The accounts a payout touches, validated by the caller's
-/// `#[derive(Accounts)]` (escrow belongs to policy, vault and mint are the
-/// policy's, rent payer is the escrow's, token program owns the mint) and
-/// by [`check_provider_token`].
+/// The accounts a payout touches, validated by the caller
+/// ([`check_escrow_accounts`], [`check_token_program`]); the provider's
+/// token account is checked by [`Payout::release`].
 pub struct Payout<'a, 'info> {
     pub policy: &'a AccountLoader<'info, Policy>,
     pub vault: &'a AccountInfo<'info>,
@@ -207,12 +227,6 @@ pub struct Payout<'a, 'info> {
 }
 
 impl Payout<'_, '_> {
-    /// Checks the provider's token account.
-    pub fn check(&self) -> Result<()> {
-        let (provider, mint) = (self.escrow.load()?.provider, self.policy.load()?.mint);
-        check_provider_token(self.provider_token, &mint, &provider)
-    }
-
     /// Marks the escrow Released, unlocks and pays its whole amount to the
     /// provider (after [`check_provider_token`]), releases its dependency,
     /// closes it unless others depend on it, and emits [`EscrowReleased`].
@@ -230,56 +244,29 @@ impl Payout<'_, '_> {
                 escrow.dependents > 0,
             )
         };
-        let (locked, owner, seed_agent, mint, bump, decimals) = {
+        let (locked, signer) = {
             let mut policy = self.policy.load_mut()?;
             policy.unlock(amount)?;
             policy.total_released = policy
                 .total_released
                 .checked_add(amount)
                 .ok_or(EscrowError::ArithmeticOverflow)?;
-            (
-                policy.locked,
-                policy.owner,
-                policy.seed_agent,
-                policy.mint,
-                policy.bump,
-                policy.decimals,
-            )
+            (policy.locked, policy.vault_signer())
         };
-        check_provider_token(self.provider_token, &mint, &provider)?;
+        check_provider_token(self.provider_token, &signer.mint, &provider)?;
         crate::cu_trace!("payout: before cpi");
-        let seeds: &[&[u8]] = &[
-            POLICY_SEED,
-            owner.as_ref(),
-            seed_agent.as_ref(),
-            mint.as_ref(),
-            core::slice::from_ref(&bump),
-        ];
-        transfer_checked(
-            self.token_program,
+        transfer_from_vault(
+            &signer,
+            self.policy,
             self.vault,
             self.mint,
             self.provider_token,
-            &self.policy.to_account_info(),
-            &[seeds],
+            self.token_program,
             amount,
-            decimals,
         )?;
         crate::cu_trace!("payout: after cpi");
-        if let Some(upstream) = self.upstream {
-            let mut upstream = upstream.load_mut()?;
-            upstream.dependents = upstream
-                .dependents
-                .checked_sub(1)
-                .ok_or(EscrowError::ArithmeticOverflow)?;
-        }
-        let rent_returned = if keep {
-            0
-        } else {
-            let lamports = self.escrow.to_account_info().lamports();
-            self.escrow.close(self.rent_payer.clone())?;
-            lamports
-        };
+        release_upstream(self.upstream)?;
+        let rent_returned = close_unless_kept(self.escrow, self.rent_payer, keep)?;
         crate::cu_trace!("payout: after finish");
         emit!(EscrowReleased {
             policy: policy_key,

@@ -35,7 +35,7 @@ pub struct EscrowApprove<'info> {
     #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// CHECK: checked by `Payout::check`.
+    /// CHECK: the provider's account in the policy's mint (`check_provider_token`).
     #[account(mut)]
     pub provider_token: UncheckedAccount<'info>,
 

@@ -37,7 +37,7 @@ pub struct EscrowRelease<'info> {
     #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// CHECK: checked by `Payout::check`.
+    /// CHECK: the provider's account in the policy's mint (`check_provider_token`).
     #[account(mut)]
     pub provider_token: UncheckedAccount<'info>,
 

@@ -9,8 +9,8 @@ use crate::{
     error::EscrowError,
     events::DisputeResolved,
     settle::{
-        check_escrow_accounts, check_token_program, dependency, dependency_released, escrow_keys,
-        finish, pay_from_vault, Payout,
+        check_escrow_accounts, check_provider_token, check_token_program, dependency,
+        dependency_released, escrow_keys, finish, pay_from_vault,
     },
     state::{Escrow, EscrowState, Policy},
 };
@@ -39,7 +39,7 @@ pub struct EscrowResolve<'info> {
     #[account(mut)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// CHECK: checked by `Payout::check`.
+    /// CHECK: the provider's account in the policy's mint (`check_provider_token`).
     #[account(mut)]
     pub provider_token: UncheckedAccount<'info>,
 
@@ -93,31 +93,26 @@ pub fn escrow_resolve(ctx: Context<EscrowResolve>, provider_bps: u16) -> Result<
     if provider_bps > 0 && !dependency_released(upstream)? {
         return err!(EscrowError::DependencyNotReleased);
     }
-    let (policy_key, amount, created_at) = {
+    let (policy_key, amount, created_at, provider) = {
         let mut escrow = accounts.escrow.load_mut()?;
         require!(
             escrow.state()? == EscrowState::Disputed,
             EscrowError::InvalidEscrowState
         );
         escrow.state = EscrowState::Resolved as u8;
-        (escrow.policy, escrow.amount, escrow.created_at)
+        (
+            escrow.policy,
+            escrow.amount,
+            escrow.created_at,
+            escrow.provider,
+        )
     };
     let provider_amount = split(amount, provider_bps)?;
     let refund_amount = amount
         .checked_sub(provider_amount)
         .ok_or(EscrowError::ArithmeticOverflow)?;
     if provider_amount > 0 {
-        Payout {
-            policy: &accounts.policy,
-            vault: &accounts.vault,
-            escrow: &accounts.escrow,
-            provider_token: &accounts.provider_token,
-            rent_payer: &accounts.rent_payer,
-            mint: &accounts.mint,
-            token_program: &accounts.token_program,
-            upstream,
-        }
-        .check()?;
+        check_provider_token(&accounts.provider_token, accounts.mint.key, &provider)?;
     }
     {
         let mut policy = accounts.policy.load_mut()?;

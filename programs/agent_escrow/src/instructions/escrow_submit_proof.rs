@@ -41,7 +41,7 @@ pub struct EscrowSubmitProof<'info> {
     #[account(mut, has_one = provider)]
     pub escrow: AccountLoader<'info, Escrow>,
 
-    /// CHECK: checked by `Payout::check` (provider's account in the policy's mint).
+    /// CHECK: the provider's account in the policy's mint (`check_provider_token`).
     #[account(mut)]
     pub provider_token: UncheckedAccount<'info>,
 

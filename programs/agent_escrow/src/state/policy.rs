@@ -276,14 +276,16 @@ impl Policy {
         }
     }
 
-    /// Signer seeds of this policy PDA (without the bump).
-    pub fn seeds(&self) -> [&[u8]; 4] {
-        [
-            crate::constants::POLICY_SEED,
-            self.owner.as_ref(),
-            self.seed_agent.as_ref(),
-            self.mint.as_ref(),
-        ]
+    /// What the policy PDA needs to sign for its vault, copied out of the
+    /// account so that it is not borrowed during the transfer CPI.
+    pub fn vault_signer(&self) -> VaultSigner {
+        VaultSigner {
+            owner: self.owner,
+            seed_agent: self.seed_agent,
+            mint: self.mint,
+            bump: self.bump,
+            decimals: self.decimals,
+        }
     }
 
     /// Checks the limit invariants every policy must hold.
@@ -343,4 +345,28 @@ impl Policy {
 fn id_slot(id: u64) -> (usize, u64) {
     let slot = id % ID_WINDOW;
     ((slot / 64) as usize, 1u64 << (slot % 64))
+}
+
+/// The policy PDA's seeds and the mint's decimals: all a transfer out of
+/// the policy vault needs (see `settle::transfer_from_vault`).
+#[derive(Clone, Copy, Debug)]
+pub struct VaultSigner {
+    pub owner: Pubkey,
+    pub seed_agent: Pubkey,
+    pub mint: Pubkey,
+    pub bump: u8,
+    pub decimals: u8,
+}
+
+impl VaultSigner {
+    /// Signer seeds of the policy PDA: `["policy", owner, seed_agent, mint, bump]`.
+    pub fn seeds(&self) -> [&[u8]; 5] {
+        [
+            crate::constants::POLICY_SEED,
+            self.owner.as_ref(),
+            self.seed_agent.as_ref(),
+            self.mint.as_ref(),
+            core::slice::from_ref(&self.bump),
+        ]
+    }
 }
