@@ -8,7 +8,7 @@
 SO := target/deploy/agent_escrow.so
 CARGO ?= cargo
 
-.PHONY: demo test test-embedded test-validator setup build-sbf build bench lint clean-sbf
+.PHONY: demo test test-embedded test-validator setup build-sbf build bench bench-throughput lint clean-sbf
 
 demo: build
 	$(CARGO) run -q -p agent-escrow-cli -- demo
@@ -40,6 +40,13 @@ build: build-sbf
 # Compute units per instruction on the .so (the README's CU table).
 bench: build
 	$(CARGO) run -q -p agent-escrow-tests --bin cu-bench
+
+# Escrows created + settled per second through the client's batch path over
+# JSON-RPC against solana-test-validator (loopback-only namespace), p50/p99
+# latency, exact counts, and the SOL-transfer ceiling of the same path (the
+# README's throughput table). Sizes: ESCROWS=4000 POLICIES=16 TRANSFERS=4000.
+bench-throughput: build-sbf
+	scripts/bench-validator.sh
 
 lint: build
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -8,9 +8,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Host build needs: a C compiler and pkg-config for -sys crates, libudev-dev
 # for hidapi (Ledger support via solana-remote-wallet), python3 with venv for
-# the LLVM wheels.
+# the LLVM wheels; jq and node for the CLI tests (JSON parsers that read
+# numbers as doubles, as the scripts and JavaScript clients of users do).
 need=()
-for pkg in build-essential pkg-config python3-venv libudev-dev; do
+for pkg in build-essential pkg-config python3-venv libudev-dev jq nodejs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3 >/dev/null; then need+=(python3); fi

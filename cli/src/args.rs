@@ -82,6 +82,35 @@ pub struct Cli {
     )]
     pub sign_only: bool,
 
+    /// Simulate instead of sending: print the compute units and the events
+    /// the transaction would emit; nothing is signed by a hardware wallet,
+    /// sent or saved
+    #[clap(long, global = true, conflicts_with = "sign_only")]
+    pub dry_run: bool,
+
+    /// Send without the client's own checks (the bounds, states and signer
+    /// roles it verifies before any fee is spent); the program still
+    /// enforces every rule, and a refused transaction costs its fee
+    #[clap(long, global = true)]
+    pub skip_checks: bool,
+
+    /// Log to stderr: -v info (RPC calls, signatures, simulations), -vv debug,
+    /// -vvv trace [RUST_LOG overrides]
+    #[clap(short = 'v', long = "verbose", global = true, parse(from_occurrences))]
+    pub verbose: u8,
+
+    /// Durable nonce account: sign with the nonce it stores instead of a
+    /// recent blockhash, so the signature has no ~60-90 s blockhash
+    /// lifetime (an owner signing on a hardware wallet or on an offline
+    /// machine); the transaction advances the nonce as its first
+    /// instruction. Create one with `agent-escrow nonce create`
+    #[clap(long, global = true, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+    pub nonce: Option<Address>,
+
+    /// Authority of --nonce [default: --keypair]
+    #[clap(long, global = true, value_name = "SIGNER", requires = "nonce")]
+    pub nonce_authority: Option<String>,
+
     /// Use this blockhash (offline signing, and submitting presigned transactions)
     #[clap(name = "blockhash", long, global = true, value_name = "BLOCKHASH")]
     pub blockhash: Option<String>,
@@ -120,11 +149,56 @@ pub enum Command {
     Embedded(EmbeddedCommand),
     /// Print a recent blockhash (for --sign-only / --blockhash flows)
     Blockhash,
+    /// Durable nonce accounts, for offline signing without a blockhash
+    /// lifetime (`--nonce`)
+    #[clap(subcommand)]
+    Nonce(NonceCommand),
     /// Create keypair files and show public keys (solana-keygen compatible)
     #[clap(subcommand)]
     Keygen(KeygenCommand),
     /// Run the end-to-end M2M scenario on a fresh embedded SVM
     Demo,
+    /// Print a shell completion script
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow completions bash > ~/.local/share/bash-completion/completions/agent-escrow
+    agent-escrow completions zsh > ~/.zfunc/_agent-escrow
+    agent-escrow completions fish > ~/.config/fish/completions/agent-escrow.fish")]
+    Completions {
+        /// Shell to generate for
+        #[clap(value_name = "SHELL", arg_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NonceCommand {
+    /// Create a durable nonce account (the fee payer funds its rent)
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow keygen new -o nonce.json
+    agent-escrow nonce create nonce.json --authority OWNER_PUBKEY
+    agent-escrow nonce show NONCE_PUBKEY
+
+Then an owner signs offline with the nonce as the blockhash, and anyone
+submits later (no blockhash lifetime to race):
+    agent-escrow escrow approve ESCROW --nonce NONCE_PUBKEY --nonce-authority usb://ledger \\
+        --blockhash NONCE_VALUE --fee-payer AGENT_PUBKEY --sign-only -k usb://ledger")]
+    Create {
+        /// Keypair of the new nonce account's address
+        #[clap(value_name = "NONCE_KEYPAIR")]
+        nonce_keypair: String,
+        /// Who may advance the nonce (sign transactions that use it)
+        /// [default: --keypair]
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        authority: Option<Address>,
+    },
+    /// Show a nonce account: its nonce (the blockhash to sign with) and authority
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow nonce show NONCE_PUBKEY --output json")]
+    Show {
+        /// The nonce account
+        #[clap(value_name = "NONCE_ACCOUNT", parse(try_from_str = parse_pubkey))]
+        account: Address,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,8 +294,22 @@ pub enum PolicyCommand {
         #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
         mint: Address,
     },
+    /// List policies by owner and/or agent (read from the chain)
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow policy list --owner OWNER_PUBKEY
+    agent-escrow policy list --agent AGENT_PUBKEY --output json")]
+    List {
+        /// Policies of this owner
+        #[clap(name = "owner", long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey), required_unless_present = "agent")]
+        owner: Option<Address>,
+        /// Policies whose current agent key is this
+        #[clap(name = "agent", long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        agent: Option<Address>,
+    },
     /// Show a policy: limits, tiers, arbiter and timeouts, spend in the
-    /// rolling windows, vault balance (free + locked), next escrow id
+    /// rolling windows with what remains today and this month (and a chart
+    /// of the hourly and daily spend buckets the caps see), vault balance
+    /// (free + locked), next escrow id
     Show {
         #[clap(value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,

@@ -6,7 +6,7 @@ use std::{cell::RefCell, path::PathBuf, rc::Rc};
 
 use agent_escrow_client::{
     anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction},
-    embedded::EmbeddedSvm,
+    embedded::{EmbeddedSvm, StateLock},
     rpc::RpcTransport,
     transport::{HistoryEntry, Memcmp, Simulation, Transport, TxOutcome},
     ClientError, EscrowClient, SendOptions, Signer,
@@ -99,6 +99,14 @@ pub fn resolve_url(url: &str) -> Result<Option<String>, CliError> {
 /// The result of a transaction-sending command.
 pub enum Submitted {
     Sent(TxOutcome),
+    /// `--dry-run`: the transaction was simulated, nothing was sent.
+    Simulated {
+        /// Compute units the simulation consumed (without compute-budget
+        /// instructions).
+        compute_units: u64,
+        /// This program's events in the simulation's logs: the effect.
+        events: Vec<agent_escrow_client::events::EscrowEvent>,
+    },
     /// `--sign-only`: the signatures, for the submitter's `--signer` flags.
     SignedOffline {
         blockhash: Hash,
@@ -107,20 +115,17 @@ pub enum Submitted {
     },
 }
 
-pub struct Context {
-    pub client: EscrowClient<Backend>,
-    matches: ArgMatches,
-    wallet_manager: RefCell<Option<Rc<RemoteWalletManager>>>,
-    keypair_path: String,
-    fee_payer_path: Option<String>,
-    sign_only: bool,
-    blockhash: Option<Hash>,
-    state_path: Option<PathBuf>,
+/// Settings resolved from the flags and the config file (flag > config
+/// file > default), before any chain is opened.
+pub struct Settings {
+    pub url: String,
+    pub keypair_path: String,
+    pub commitment: CommitmentConfig,
+    pub blockhash: Option<Hash>,
 }
 
-impl Context {
-    /// Resolves settings from the parsed flags and the config file, and opens the backend.
-    pub fn new(cli: &Cli, matches: ArgMatches) -> Result<Self, CliError> {
+impl Settings {
+    pub fn resolve(cli: &Cli) -> Result<Self, CliError> {
         let config = load_config(cli.config.as_deref())?;
         let url = cli
             .url
@@ -156,67 +161,33 @@ impl Context {
                 })
             })
             .transpose()?;
-        let offline = cli.sign_only || blockhash.is_some();
-
-        let (backend, state_path) = match resolve_url(&url)? {
-            None => {
-                let so = cli.program_so.clone().unwrap_or_else(|| {
-                    EmbeddedSvm::program_path(&PathBuf::from(concat!(
-                        env!("CARGO_MANIFEST_DIR"),
-                        "/.."
-                    )))
-                });
-                let state = match &cli.embedded_state {
-                    Some(path) => path.clone(),
-                    None => default_state_path()?,
-                };
-                (
-                    Backend::Embedded(EmbeddedSvm::open(&so, &state)?),
-                    Some(state),
-                )
-            }
-            Some(url) => (Backend::Rpc(RpcTransport::new(url, commitment)), None),
-        };
-        let options = SendOptions {
-            // A simulated CU limit would differ between the signing and the
-            // submitting run of an offline flow: only when online.
-            compute_unit_limit: !offline,
-            priority_fee_micro_lamports: cli.with_compute_unit_price,
-            attempts: if offline { 1 } else { 3 },
-        };
         Ok(Self {
-            client: EscrowClient::new(backend).with_options(options),
-            matches,
-            wallet_manager: RefCell::new(None),
+            url,
             keypair_path,
-            fee_payer_path: cli.fee_payer.clone(),
-            sign_only: cli.sign_only,
+            commitment,
             blockhash,
-            state_path,
         })
     }
+}
 
-    pub fn backend(&self) -> &Backend {
-        self.client.transport()
-    }
+/// Signer sources (`-k`, `--fee-payer`, role flags), resolved through
+/// solana-clap-v3-utils: keypair files, `usb://ledger`, `prompt://`,
+/// `stdin`, presigned `--signer PUBKEY=SIGNATURE`. Needs no chain.
+pub struct Signers {
+    matches: ArgMatches,
+    wallet_manager: RefCell<Option<Rc<RemoteWalletManager>>>,
+    keypair_path: String,
+    fee_payer_path: Option<String>,
+}
 
-    /// The embedded SVM, or an error naming the flag to use.
-    pub fn embedded(&self, what: &str) -> Result<&EmbeddedSvm, CliError> {
-        match self.backend() {
-            Backend::Embedded(svm) => Ok(svm),
-            Backend::Rpc(_) => Err(CliError::Input(format!(
-                "{what} works on the embedded chain only: add `-u embedded`"
-            ))),
+impl Signers {
+    pub fn new(cli: &Cli, settings: &Settings, matches: ArgMatches) -> Self {
+        Self {
+            matches,
+            wallet_manager: RefCell::new(None),
+            keypair_path: settings.keypair_path.clone(),
+            fee_payer_path: cli.fee_payer.clone(),
         }
-    }
-
-    /// An offline flow (`--sign-only`, or submitting with `--blockhash`).
-    pub fn offline(&self) -> bool {
-        self.blockhash.is_some()
-    }
-
-    pub fn state_path(&self) -> Option<&PathBuf> {
-        self.state_path.as_ref()
     }
 
     /// Resolves a signer source for `role` (`--owner`, `--agent`, ...);
@@ -245,15 +216,169 @@ impl Context {
     pub fn fee_payer(&self) -> Result<Box<dyn Signer>, CliError> {
         self.signer(self.fee_payer_path.as_deref(), "fee-payer")
     }
+}
+
+pub struct Context {
+    pub client: EscrowClient<Backend>,
+    signers: Signers,
+    sign_only: bool,
+    dry_run: bool,
+    skip_checks: bool,
+    blockhash: Option<Hash>,
+    /// `--nonce` and `--nonce-authority`.
+    nonce: Option<(Pubkey, Option<String>)>,
+    state_path: Option<PathBuf>,
+    /// Held from before the embedded state is loaded until it is saved.
+    _state_lock: Option<StateLock>,
+}
+
+impl Context {
+    /// Resolves settings from the parsed flags and the config file, and opens
+    /// the backend: for the embedded chain, after taking the state file's
+    /// lock (held until this context is dropped, after [`Context::finish`]).
+    pub fn new(cli: &Cli, matches: ArgMatches) -> Result<Self, CliError> {
+        let settings = Settings::resolve(cli)?;
+        let blockhash = settings.blockhash;
+        let offline = cli.sign_only || blockhash.is_some() || cli.nonce.is_some();
+        let signers = Signers::new(cli, &settings, matches);
+        let (backend, state_path, state_lock) = match resolve_url(&settings.url)? {
+            None => {
+                let so = cli.program_so.clone().unwrap_or_else(|| {
+                    EmbeddedSvm::program_path(&PathBuf::from(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/.."
+                    )))
+                });
+                let state = match &cli.embedded_state {
+                    Some(path) => path.clone(),
+                    None => default_state_path()?,
+                };
+                let lock = StateLock::acquire(&state, |lock| {
+                    eprintln!(
+                        "Waiting for {}: another agent-escrow command is using this embedded chain",
+                        lock.display()
+                    )
+                })?;
+                (
+                    Backend::Embedded(EmbeddedSvm::open(&so, &state)?),
+                    Some(state),
+                    Some(lock),
+                )
+            }
+            Some(url) => (
+                {
+                    crate::output::set_explorer_cluster(&url);
+                    log::info!(
+                        "JSON-RPC {url}, commitment {:?}",
+                        settings.commitment.commitment
+                    );
+                    Backend::Rpc(RpcTransport::new(url, settings.commitment))
+                },
+                None,
+                None,
+            ),
+        };
+        let options = SendOptions {
+            // A simulated CU limit would differ between the signing and the
+            // submitting run of an offline flow: only when online.
+            compute_unit_limit: !offline,
+            priority_fee_micro_lamports: cli.with_compute_unit_price,
+            attempts: if offline { 1 } else { 3 },
+        };
+        Ok(Self {
+            client: EscrowClient::new(backend).with_options(options),
+            signers,
+            sign_only: cli.sign_only,
+            dry_run: cli.dry_run,
+            skip_checks: cli.skip_checks,
+            blockhash,
+            nonce: cli.nonce.map(|n| (n, cli.nonce_authority.clone())),
+            state_path,
+            _state_lock: state_lock,
+        })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        self.client.transport()
+    }
+
+    /// The embedded SVM, or an error naming the flag to use.
+    pub fn embedded(&self, what: &str) -> Result<&EmbeddedSvm, CliError> {
+        match self.backend() {
+            Backend::Embedded(svm) => Ok(svm),
+            Backend::Rpc(_) => Err(CliError::Input(format!(
+                "{what} works on the embedded chain only: add `-u embedded`"
+            ))),
+        }
+    }
+
+    /// An offline flow (`--sign-only`, or submitting with `--blockhash`).
+    pub fn offline(&self) -> bool {
+        self.blockhash.is_some()
+    }
+
+    pub fn state_path(&self) -> Option<&PathBuf> {
+        self.state_path.as_ref()
+    }
+
+    /// See [`Signers::signer`].
+    pub fn signer(&self, source: Option<&str>, role: &str) -> Result<Box<dyn Signer>, CliError> {
+        self.signers.signer(source, role)
+    }
+
+    /// The fee payer (`--fee-payer`, else `-k`).
+    pub fn fee_payer(&self) -> Result<Box<dyn Signer>, CliError> {
+        self.signers.fee_payer()
+    }
+
+    /// `--dry-run`: commands simulate instead of sending.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// `--skip-checks`: send without the client's preflight checks.
+    pub fn skip_checks(&self) -> bool {
+        self.skip_checks
+    }
 
     /// Sends `instructions` signed by the fee payer and `signers`, or in
     /// `--sign-only` mode signs the exact message with the given
     /// `--blockhash` and returns the signatures without sending.
     pub async fn submit(
         &self,
-        instructions: Vec<Instruction>,
-        signers: Vec<Box<dyn Signer>>,
+        mut instructions: Vec<Instruction>,
+        mut signers: Vec<Box<dyn Signer>>,
     ) -> Result<Submitted, CliError> {
+        // Durable nonce: advance it first; sign with its stored nonce.
+        let mut blockhash = self.blockhash;
+        let mut advance = None;
+        if let Some((nonce, authority)) = &self.nonce {
+            let authority = self.signer(authority.as_deref(), "nonce-authority")?;
+            let stored = self.nonce_value(nonce).await?;
+            if let Some(given) = blockhash.filter(|b| *b != stored.0) {
+                return Err(CliError::Input(format!(
+                    "--blockhash: {given} is not the nonce stored in {nonce} ({}); sign with \
+                     --blockhash {} (`agent-escrow nonce show {nonce}`)",
+                    stored.0, stored.0
+                )));
+            }
+            if stored.1 != authority.pubkey() {
+                return Err(CliError::Input(format!(
+                    "--nonce-authority: {} is not the authority of nonce account {nonce} ({})",
+                    authority.pubkey(),
+                    stored.1
+                )));
+            }
+            blockhash = Some(stored.0);
+            advance = Some(solana_system_interface::instruction::advance_nonce_account(
+                nonce,
+                &authority.pubkey(),
+            ));
+            signers.push(authority);
+        }
+        if let (Some(advance), true) = (&advance, self.dry_run) {
+            instructions.insert(0, advance.clone());
+        }
         let payer = self.fee_payer()?;
         let mut all: Vec<&dyn Signer> = vec![payer.as_ref()];
         for signer in &signers {
@@ -261,7 +386,25 @@ impl Context {
                 all.push(signer.as_ref());
             }
         }
-        let Some(blockhash) = self.blockhash else {
+        if self.dry_run {
+            let blockhash = match self.blockhash {
+                Some(hash) => hash,
+                None => self.client.transport().latest_blockhash().await?,
+            };
+            let mut tx = Transaction::new_with_payer(&instructions, Some(&payer.pubkey()));
+            tx.message.recent_blockhash = blockhash;
+            let simulation = self.client.transport().simulate_transaction(&tx).await?;
+            if let Some(err) = simulation.err {
+                return Err(ClientError::from_transaction(err, simulation.logs)
+                    .with_instructions(&instructions)
+                    .into());
+            }
+            return Ok(Submitted::Simulated {
+                compute_units: simulation.compute_units,
+                events: agent_escrow_client::events::parse_events(&simulation.logs),
+            });
+        }
+        let Some(blockhash) = blockhash else {
             let (first, rest) = all.split_first().expect("payer is present");
             let spinner = self.spinner("Sending transaction and waiting for confirmation");
             let sent = self.client.send(&instructions, *first, rest).await;
@@ -270,10 +413,14 @@ impl Context {
             }
             return Ok(Submitted::Sent(sent?));
         };
-        let instructions = self
+        let mut instructions = self
             .client
             .with_compute_budget(&instructions, &payer.pubkey())
             .await?;
+        if let Some(advance) = advance {
+            // A nonce transaction's first instruction advances the nonce.
+            instructions.insert(0, advance);
+        }
         let mut tx = Transaction::new_with_payer(&instructions, Some(&payer.pubkey()));
         if self.sign_only {
             tx.try_partial_sign(&all, blockhash)
@@ -296,9 +443,31 @@ impl Context {
         }
         tx.try_sign(&all, blockhash)
             .map_err(|e| ClientError::Signing(e.to_string()))?;
+        let sent = self.client.transport().send_transaction(tx).await;
         Ok(Submitted::Sent(
-            self.client.transport().send_transaction(tx).await?,
+            sent.map_err(|e| e.with_instructions(&instructions))?,
         ))
+    }
+
+    /// The nonce stored in the durable nonce account `nonce` (the
+    /// "blockhash" its transactions sign with) and its authority.
+    pub async fn nonce_value(&self, nonce: &Pubkey) -> Result<(Hash, Pubkey), CliError> {
+        let account = self
+            .client
+            .transport()
+            .get_account(nonce)
+            .await?
+            .ok_or_else(|| {
+                CliError::Input(format!(
+                    "--nonce: no account at {nonce}; create one with `agent-escrow nonce create`"
+                ))
+            })?;
+        let data = solana_rpc_client_nonce_utils::data_from_account(&account).map_err(|e| {
+            CliError::Input(format!(
+                "--nonce: {nonce} is not a durable nonce account: {e}"
+            ))
+        })?;
+        Ok((data.blockhash(), data.authority))
     }
 
     /// A spinner on stderr while waiting on a cluster (RPC only: the embedded
@@ -313,14 +482,17 @@ impl Context {
         })
     }
 
-    /// Saves the embedded chain's state if anything changed (no-op on RPC
-    /// and in sign-only mode).
+    /// Saves the embedded chain's state if anything changed (no-op on RPC,
+    /// in sign-only and in dry-run mode).
     pub fn finish(&self) -> Result<(), CliError> {
-        if let (Backend::Embedded(svm), Some(path), false) =
-            (self.backend(), &self.state_path, self.sign_only)
-        {
+        if let (Backend::Embedded(svm), Some(path), false) = (
+            self.backend(),
+            &self.state_path,
+            self.sign_only || self.dry_run,
+        ) {
             if svm.is_dirty() {
-                svm.save(path)?;
+                svm.save(path).map_err(CliError::State)?;
+                log::info!("saved the embedded state to {}", path.display());
             }
         }
         Ok(())

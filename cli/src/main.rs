@@ -1,5 +1,6 @@
 //! `agent-escrow`: thin entry point. Parsing lives in `args`, settings and
-//! signers in `context`, each command group in `commands`.
+//! signers in `context`, each command group in `commands`, printing (and
+//! the JSON error document) in `output`.
 
 use std::process::ExitCode;
 
@@ -8,60 +9,21 @@ use clap::{CommandFactory, FromArgMatches};
 mod args;
 mod commands;
 mod context;
+mod errors;
 mod output;
 mod parse;
 
-/// Exit code for bad input (flags, values, signer sources, missing accounts).
-pub const EXIT_INPUT: u8 = 2;
-/// Exit code for an on-chain rejection (the program or runtime refused).
-pub const EXIT_REJECTED: u8 = 3;
-/// Exit code for a failure to reach or load the chain (RPC, program binary).
-pub const EXIT_NETWORK: u8 = 4;
-/// Exit code for anything else.
-pub const EXIT_INTERNAL: u8 = 1;
+pub use errors::{CliError, EXIT_INPUT, EXIT_INTERNAL, EXIT_NETWORK, EXIT_REJECTED};
 
-/// Errors a command can end with, each mapped to an exit code.
-#[derive(Debug)]
-pub enum CliError {
-    Input(String),
-    Client(agent_escrow_client::ClientError),
-    Output(String),
-}
-
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Input(e) => write!(f, "{e}"),
-            Self::Client(e) => write!(f, "{e}"),
-            Self::Output(e) => write!(f, "cannot write output: {e}"),
-        }
+/// Runs one command. Commands that need no chain run without opening one;
+/// the others run on a [`context::Context`], whose embedded state (if any)
+/// is saved before the report is returned: nothing is printed as done
+/// before it is saved.
+async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<output::Report, CliError> {
+    commands::check_modes(&cli, &matches)?;
+    if let Some(report) = commands::offline(&cli, &matches)? {
+        return Ok(report);
     }
-}
-
-impl From<agent_escrow_client::ClientError> for CliError {
-    fn from(e: agent_escrow_client::ClientError) -> Self {
-        Self::Client(e)
-    }
-}
-
-impl CliError {
-    pub fn exit_code(&self) -> u8 {
-        use agent_escrow_client::ClientError as E;
-        match self {
-            Self::Input(_)
-            | Self::Client(E::EscrowIdTaken { .. } | E::Signing(_) | E::AccountNotFound(_)) => {
-                EXIT_INPUT
-            }
-            Self::Client(E::Program(_) | E::Transaction { .. }) => EXIT_REJECTED,
-            Self::Client(E::ProgramBinary { .. } | E::Transport(_) | E::Expired { .. }) => {
-                EXIT_NETWORK
-            }
-            _ => EXIT_INTERNAL,
-        }
-    }
-}
-
-async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<(), CliError> {
     if let args::Command::Demo = cli.command {
         let so = cli.program_so.clone().unwrap_or_else(|| {
             agent_escrow_client::embedded::EmbeddedSvm::program_path(&std::path::PathBuf::from(
@@ -72,7 +34,8 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<(), CliError> 
             agent_escrow_client::embedded::EmbeddedSvm::new(&so)?,
             cli.output,
         )
-        .await;
+        .await
+        .map(|()| output::Report::printed());
     }
     // `embedded reset` deletes the state file: it must not be saved again.
     let save = !matches!(
@@ -80,29 +43,15 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<(), CliError> 
         args::Command::Embedded(args::EmbeddedCommand::Reset)
     );
     let ctx = context::Context::new(&cli, matches)?;
-    let report = match cli.command {
-        args::Command::Policy(command) => commands::policy::run(&ctx, command).await,
-        args::Command::Escrow(command) => commands::escrow::run(&ctx, command).await,
-        args::Command::History(command) => commands::history::run(&ctx, command).await,
-        args::Command::Mint(command) => commands::mint::run(&ctx, command).await,
-        args::Command::Embedded(command) => commands::embedded::run(&ctx, command).await,
-        args::Command::Keygen(command) => commands::keygen::run(&ctx, command).await,
-        args::Command::Blockhash => {
-            use agent_escrow_client::transport::Transport;
-            match ctx.client.transport().latest_blockhash().await {
-                Ok(hash) => Ok(output::Report::new(
-                    serde_json::json!({ "blockhash": hash.to_string() }),
-                    hash.to_string(),
-                )),
-                Err(e) => Err(e.into()),
-            }
-        }
-        args::Command::Demo => unreachable!("handled above"),
-    };
-    // Save the embedded state even after a rejection (earlier transactions landed).
+    let result = commands::run(&ctx, cli.command).await;
+    // Save the embedded state also after a rejection (earlier transactions
+    // of the command landed); a failed save turns success into that error.
     let saved = if save { ctx.finish() } else { Ok(()) };
-    report?.print(cli.output)?;
-    saved
+    match (result, saved) {
+        (Ok(report), Ok(())) => Ok(report),
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), _) => Err(e),
+    }
 }
 
 fn main() -> ExitCode {
@@ -111,21 +60,25 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    output::init_logging(cli.verbose);
+    let format = cli.output;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
+            return output::fail(
+                &CliError::Output(format!("cannot start the async runtime: {e}")),
+                format,
+            )
         }
     };
     match runtime.block_on(run(cli, matches)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
-        }
+        Ok(report) => match report.print(format) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => output::fail(&err, format),
+        },
+        Err(err) => output::fail(&err, format),
     }
 }

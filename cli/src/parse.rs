@@ -13,8 +13,10 @@ pub fn parse_pubkey(input: &str) -> Result<Pubkey, String> {
     })
 }
 
-/// A duration: a number with a unit (s, m, h, d), or several (`1h30m`);
-/// a bare number is seconds. Returns seconds; 0 and above 3650 days are refused.
+/// A duration: a number with a unit (s, m, h, d), or several (`1h30m`).
+/// A bare number is refused (is `--deadline 24` hours or seconds?): the
+/// error suggests each unit. Returns seconds; 0 and above 3650 days are
+/// refused.
 pub fn parse_duration(input: &str) -> Result<i64, String> {
     let s = input.trim();
     let bad = || {
@@ -24,10 +26,9 @@ pub fn parse_duration(input: &str) -> Result<i64, String> {
         return Err(bad());
     }
     if s.bytes().all(|b| b.is_ascii_digit()) {
-        return s
-            .parse::<i64>()
-            .map_err(|_| bad())
-            .and_then(|v| check_duration(v, input));
+        return Err(format!(
+            "'{input}' has no unit: write {s}s (seconds), {s}m (minutes), {s}h (hours) or {s}d (days)"
+        ));
     }
     let mut total: i64 = 0;
     let mut digits = String::new();
@@ -124,7 +125,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90"), Ok(90));
+        assert_eq!(
+            parse_duration("24"),
+            Err(
+                "'24' has no unit: write 24s (seconds), 24m (minutes), 24h (hours) or 24d (days)"
+                    .into()
+            )
+        );
         assert_eq!(parse_duration("90s"), Ok(90));
         assert_eq!(parse_duration("30m"), Ok(1_800));
         assert_eq!(parse_duration("24h"), Ok(86_400));

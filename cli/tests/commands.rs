@@ -6,245 +6,8 @@ use std::{path::PathBuf, process::Output};
 
 use serde_json::Value;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-struct Key {
-    path: String,
-    pubkey: String,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
-    }
-
-    /// Runs `agent-escrow -u embedded <args>` with this test's state file.
-    fn run(&self, args: &[&str]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_agent-escrow"))
-            .args(["-u", "embedded"])
-            .args(args)
-            .env("AGENT_ESCROW_STATE", self.path("state.json"))
-            .env_remove("AGENT_ESCROW_SO")
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run agent-escrow")
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "agent-escrow {args:?} failed ({:?}):\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    /// Runs and expects failure with `code`; returns stderr.
-    #[track_caller]
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "agent-escrow {args:?}: stderr:\n{stderr}"
-        );
-        stderr
-    }
-
-    fn key(&self, name: &str) -> Key {
-        let path = self.path(&format!("{name}.json"));
-        let out = self.json(&["keygen", "new", "-o", &path]);
-        let pubkey = out["pubkey"].as_str().unwrap().to_string();
-        self.ok(&["embedded", "airdrop", &pubkey]);
-        Key { path, pubkey }
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-/// Owner with 1,000 test USDC, an agent, a provider; a policy with 500 deposited.
-struct World {
-    env: Env,
-    owner: Key,
-    agent: Key,
-    provider: Key,
-    mint: String,
-    policy: String,
-}
-
-fn world() -> World {
-    world_with(&[])
-}
-
-/// As [`world`], with extra `policy create` flags.
-fn world_with(policy_flags: &[&str]) -> World {
-    let env = Env::new();
-    let owner = env.key("owner");
-    let agent = env.key("agent");
-    let provider = env.key("provider");
-    let mint = env.json(&["-k", &owner.path, "mint", "create"])["mint"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    env.ok(&[
-        "-k",
-        &owner.path,
-        "mint",
-        "to",
-        &mint,
-        &owner.pubkey,
-        "1000",
-    ]);
-    let mut args = vec![
-        "-k",
-        &owner.path,
-        "policy",
-        "create",
-        "--agent",
-        &agent.pubkey,
-        "--mint",
-        &mint,
-        "--per-escrow-max",
-        "100",
-        "--daily-cap",
-        "300",
-        "--monthly-cap",
-        "1000",
-        "--instant-max",
-        "25",
-        "--delay-max",
-        "60",
-        "--delay",
-        "1h",
-    ];
-    args.extend_from_slice(policy_flags);
-    let created = env.json(&args);
-    let policy = created["policy"].as_str().unwrap().to_string();
-    assert_eq!(created["events"][0]["name"], "PolicyCreated");
-    env.ok(&["-k", &owner.path, "policy", "deposit", &policy, "500"]);
-    World {
-        env,
-        owner,
-        agent,
-        provider,
-        mint,
-        policy,
-    }
-}
-
-impl World {
-    /// `escrow create` for a task named `task` (the file `task.txt`).
-    fn create_json(&self, amount: &str, task: &str, extra: &[&str]) -> Value {
-        let task = self.env.write(&format!("{task}.txt"), task);
-        let mut args = vec![
-            "-k",
-            &self.agent.path,
-            "escrow",
-            "create",
-            &self.policy,
-            "--provider",
-            &self.provider.pubkey,
-            "--amount",
-            amount,
-            "--task-file",
-            &task,
-            "--deadline",
-            "24h",
-        ];
-        args.extend_from_slice(extra);
-        self.env.json(&args)
-    }
-
-    fn create(&self, amount: &str, task: &str, extra: &[&str]) -> String {
-        self.create_json(amount, task, extra)["escrow"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn prove(&self, escrow: &str) -> Value {
-        let deliverable = self.env.write("deliverable.txt", "the work");
-        self.env.json(&[
-            "-k",
-            &self.provider.path,
-            "escrow",
-            "proof",
-            escrow,
-            "--file",
-            &deliverable,
-        ])
-    }
-
-    fn balance(&self, owner: &str) -> u64 {
-        self.env.json(&["mint", "balance", &self.mint, owner])["amount"]
-            .as_u64()
-            .unwrap()
-    }
-
-    fn state(&self, escrow: &str) -> String {
-        self.env.json(&["escrow", "show", escrow])["state"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    fn policy_json(&self) -> Value {
-        self.env.json(&["policy", "show", &self.policy])
-    }
-
-    /// Open escrow accounts of the policy.
-    fn count(&self) -> usize {
-        self.env.json(&["escrow", "list", "--policy", &self.policy])["escrows"]
-            .as_array()
-            .unwrap()
-            .len()
-    }
-
-    /// The escrow was settled: its account is gone, `escrow show` exits 2
-    /// naming the final state and where its history is.
-    #[track_caller]
-    fn assert_settled(&self, escrow: &str, state: &str) {
-        let err = self.env.fails(&["escrow", "show", escrow], 2);
-        assert!(
-            err.contains(&format!(
-                "ESCROW: escrow {escrow} is settled ({state}) and closed: its account was closed \
-                 at settlement and the rent returned to its payer. Its history: \
-                 `agent-escrow history --escrow {escrow}`"
-            )),
-            "{err}"
-        );
-    }
-}
-
-/// Rent of an escrow account without (152 bytes) and with one optional key
-/// (184 bytes), in lamports.
-const RENT_PLAIN: u64 = 1_948_800;
-const RENT_ONE_KEY: u64 = 2_171_520;
-
-const USDC: u64 = 1_000_000;
+mod support;
+use support::*;
 
 #[test]
 fn policy_subcommands() {
@@ -254,11 +17,11 @@ fn policy_subcommands() {
     let shown = w.policy_json();
     assert_eq!(
         (
-            shown["perEscrowMax"].as_u64(),
-            shown["vaultBalance"].as_u64(),
-            shown["freeBalance"].as_u64(),
-            shown["locked"].as_u64(),
-            shown["nextEscrowId"].as_u64(),
+            n(&shown["perEscrowMax"]),
+            n(&shown["vaultBalance"]),
+            n(&shown["freeBalance"]),
+            n(&shown["locked"]),
+            n(&shown["nextEscrowId"]),
         ),
         (
             Some(100 * USDC),
@@ -286,7 +49,9 @@ fn policy_subcommands() {
     );
     let text = e.ok(&["policy", "show", &w.policy]);
     for needle in [
-        "Daily cap: 300 (spent in the last 24 h: 0)".to_string(),
+        "Daily cap: 300 (spent in the last 24 h: 0; remaining today: 300)".to_string(),
+        "Monthly cap: 1000 (spent in the last 30 days: 0; remaining this month: 1000)".into(),
+        "Largest escrow now: 100\n".into(),
         format!("Arbiter: {} (the owner)", w.owner.pubkey),
         "(balance 500)\nLocked by open escrows: 0\nFree balance: 500\n".into(),
         "Dispute timeout: 14d\nReview timeout: 14d\nMax escrow duration: 30d\n".into(),
@@ -306,7 +71,7 @@ fn policy_subcommands() {
         "--expires-in",
         "30d",
     ]);
-    assert_eq!(w.policy_json()["perEscrowMax"].as_u64(), Some(50 * USDC));
+    assert_eq!(n(&w.policy_json()["perEscrowMax"]), Some(50 * USDC));
     let arbiter = e.key("arbiter");
     let updated = e.json(&[
         "-k",
@@ -330,10 +95,10 @@ fn policy_subcommands() {
     assert_eq!(
         (
             fields["arbiter"].as_str(),
-            fields["dispute_timeout"].as_str(),
-            fields["review_timeout"].as_str(),
-            fields["max_escrow_duration"].as_str(),
-            fields["review_unlisted"].as_str(),
+            fields["disputeTimeout"].as_str(),
+            fields["reviewTimeout"].as_str(),
+            fields["maxEscrowDuration"].as_str(),
+            fields["reviewUnlisted"].as_str(),
         ),
         (
             Some(arbiter.pubkey.as_str()),
@@ -369,9 +134,9 @@ fn policy_subcommands() {
     );
     assert!(
         err.contains(&format!(
-            "--arbiter: the arbiter {} would be the agent",
+            "--arbiter: {} is the agent; an agent may never resolve its own disputes",
             w.agent.pubkey
-        )) && err.contains("give another --arbiter"),
+        )) && err.contains("(InvalidArbiter, error 6044: checked before sending"),
         "{err}"
     );
     let err = e.fails(
@@ -388,7 +153,7 @@ fn policy_subcommands() {
     );
     assert!(
         err.contains(&format!(
-            "--agent: {} is the policy's arbiter",
+            "--agent: the new agent {} is the policy's arbiter",
             arbiter.pubkey
         )),
         "{err}"
@@ -398,17 +163,17 @@ fn policy_subcommands() {
         (
             "--dispute-timeout",
             "30m",
-            "--dispute-timeout: 30m is out of range: give a duration from 1h to 90d",
+            "--dispute-timeout: 30m is outside 1h..90d",
         ),
         (
             "--review-timeout",
             "91d",
-            "--review-timeout: 91d is out of range: give a duration from 1h to 90d",
+            "--review-timeout: 91d is outside 1h..90d",
         ),
         (
             "--max-escrow-duration",
             "366d",
-            "--max-escrow-duration: 366d is out of range: give a duration from 1h to 365d",
+            "--max-escrow-duration: 366d is outside 1h..365d",
         ),
     ] {
         let err = e.fails(
@@ -434,7 +199,7 @@ fn policy_subcommands() {
     // pause by the agent (kill switch), resume by the owner
     e.ok(&["-k", &w.agent.path, "policy", "pause", &w.policy]);
     assert_eq!(w.policy_json()["paused"], true);
-    let err = e.fails(&["-k", &w.agent.path, "policy", "resume", &w.policy], 3);
+    let err = e.rejected(&["-k", &w.agent.path, "policy", "resume", &w.policy]);
     assert!(err.contains("ConstraintHasOne"), "{err}");
     e.ok(&["-k", &w.owner.path, "policy", "resume", &w.policy]);
     // allow / disallow
@@ -466,29 +231,26 @@ fn policy_subcommands() {
         &w.policy,
         "120.5",
     ]);
-    assert_eq!(out["amount"].as_u64(), Some(120_500_000));
+    assert_eq!(n(&out["amount"]), Some(120_500_000));
     assert_eq!(w.balance(&w.owner.pubkey), before + 120_500_000);
-    assert_eq!(w.policy_json()["vaultBalance"].as_u64(), Some(379_500_000));
+    assert_eq!(n(&w.policy_json()["vaultBalance"]), Some(379_500_000));
     // Only the free balance can be withdrawn: an open escrow's 20 stays locked.
     let created = w.create_json("20", "locked", &[]);
     // review_unlisted: the provider has no allowlist entry, so approval tier.
     assert_eq!(created["tier"], "Approval");
     let shown = w.policy_json();
     assert_eq!(
-        (shown["locked"].as_u64(), shown["freeBalance"].as_u64()),
+        (n(&shown["locked"]), n(&shown["freeBalance"])),
         (Some(20 * USDC), Some(359_500_000))
     );
-    let err = e.fails(
-        &[
-            "-k",
-            &w.owner.path,
-            "policy",
-            "withdraw",
-            &w.policy,
-            "359.500001",
-        ],
-        3,
-    );
+    let err = e.rejected(&[
+        "-k",
+        &w.owner.path,
+        "policy",
+        "withdraw",
+        &w.policy,
+        "359.500001",
+    ]);
     assert!(
         err.contains("InsufficientVaultBalance (error 6027)")
             && err.contains(
@@ -497,7 +259,7 @@ fn policy_subcommands() {
         "{err}"
     );
     assert_eq!(w.balance(&w.owner.pubkey), before + 120_500_000);
-    assert_eq!(w.policy_json()["vaultBalance"].as_u64(), Some(379_500_000));
+    assert_eq!(n(&w.policy_json()["vaultBalance"]), Some(379_500_000));
     e.ok(&[
         "-k",
         &w.owner.path,
@@ -509,9 +271,9 @@ fn policy_subcommands() {
     let shown = w.policy_json();
     assert_eq!(
         (
-            shown["vaultBalance"].as_u64(),
-            shown["locked"].as_u64(),
-            shown["freeBalance"].as_u64()
+            n(&shown["vaultBalance"]),
+            n(&shown["locked"]),
+            n(&shown["freeBalance"])
         ),
         (Some(20 * USDC), Some(20 * USDC), Some(0))
     );
@@ -555,12 +317,12 @@ fn policy_create_arbiter_and_timeouts() {
     // Refused before anything is sent: no policy exists afterwards.
     let err = run(&["--arbiter", &agent.pubkey], 2);
     assert!(
-        err.contains("--arbiter") && err.contains("may never be the arbiter"),
+        err.contains("--arbiter") && err.contains("an agent may never resolve its own disputes"),
         "{err}"
     );
     let err = run(&["--review-timeout", "10m"], 2);
     assert!(
-        err.contains("--review-timeout: 10m is out of range: give a duration from 1h to 90d"),
+        err.contains("--review-timeout: 10m is outside 1h..90d (1 hour to 90 days)"),
         "{err}"
     );
     let policy = env.ok(&[
@@ -595,7 +357,7 @@ fn policy_create_arbiter_and_timeouts() {
     let event = &created["events"][0];
     assert_eq!(event["name"], "PolicyCreated");
     assert_eq!(event["fields"]["arbiter"], arbiter.pubkey.as_str());
-    assert_eq!(event["fields"]["review_unlisted"], "true");
+    assert_eq!(event["fields"]["reviewUnlisted"], "true");
     let shown = env.json(&["policy", "show", policy]);
     assert_eq!(
         (
@@ -632,10 +394,10 @@ fn escrow_lifecycle_subcommands() {
     let instant = created["escrow"].as_str().unwrap().to_string();
     assert_eq!(
         (
-            created["escrowId"].as_u64(),
+            n(&created["escrowId"]),
             created["tier"].as_str(),
-            created["locked"].as_u64(),
-            created["freeBalance"].as_u64(),
+            n(&created["locked"]),
+            n(&created["freeBalance"]),
         ),
         (Some(0), Some("Instant"), Some(20 * USDC), Some(480 * USDC))
     );
@@ -646,7 +408,7 @@ fn escrow_lifecycle_subcommands() {
     assert_eq!(
         (
             again["escrow"].as_str(),
-            again["escrowId"].as_u64(),
+            n(&again["escrowId"]),
             again["alreadyExisted"].as_bool(),
             again["state"].as_str(),
         ),
@@ -681,16 +443,16 @@ fn escrow_lifecycle_subcommands() {
     assert_eq!(w.count(), 1);
     let shown = w.policy_json();
     assert_eq!(
-        (shown["locked"].as_u64(), shown["nextEscrowId"].as_u64()),
+        (n(&shown["locked"]), n(&shown["nextEscrowId"])),
         (Some(20 * USDC), Some(1))
     );
     // --allow-duplicate creates a second one, under the next id.
     let duplicate = w.create_json("20", "instant", &["--allow-duplicate"]);
-    assert_eq!(duplicate["escrowId"].as_u64(), Some(1));
+    assert_eq!(n(&duplicate["escrowId"]), Some(1));
     assert_ne!(duplicate["escrow"].as_str(), Some(instant.as_str()));
     let duplicate = duplicate["escrow"].as_str().unwrap().to_string();
     assert_eq!(w.count(), 2);
-    assert_eq!(w.policy_json()["locked"].as_u64(), Some(40 * USDC));
+    assert_eq!(n(&w.policy_json()["locked"]), Some(40 * USDC));
     // escrow address: by id (no network), or the open escrow for a task
     let by_id = e.ok(&["escrow", "address", &w.policy, "--escrow-id", "1"]);
     assert_eq!(by_id.trim(), duplicate);
@@ -726,18 +488,18 @@ fn escrow_lifecycle_subcommands() {
         &w.provider.path,
     ]);
     assert_eq!(cancelled["events"][0]["name"], "EscrowCancelled");
-    assert_eq!(cancelled["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&cancelled["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&duplicate, "Cancelled");
     assert_eq!(e.ok(&lookup).trim(), instant);
     // The proof pays at once; the escrow is closed and its rent is back.
     let proof = w.prove(&instant);
     assert_eq!(proof["released"], true);
-    assert_eq!(proof["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&proof["rentReturned"]), Some(RENT_PLAIN));
     let released = &proof["events"][1];
     assert_eq!(
         (
             released["name"].as_str(),
-            released["fields"]["rent_returned"].as_str(),
+            released["fields"]["rentReturned"].as_str(),
             released["fields"]["locked"].as_str(),
         ),
         (Some("EscrowReleased"), Some("1948800"), Some("0"))
@@ -750,16 +512,16 @@ fn escrow_lifecycle_subcommands() {
     let shown = w.policy_json();
     assert_eq!(
         (
-            shown["vaultBalance"].as_u64(),
-            shown["locked"].as_u64(),
-            shown["freeBalance"].as_u64()
+            n(&shown["vaultBalance"]),
+            n(&shown["locked"]),
+            n(&shown["freeBalance"])
         ),
         (Some(480 * USDC), Some(0), Some(480 * USDC))
     );
     // delay tier: release refused before the delay, allowed after; veto path
     let delay = w.create("50", "delay", &[]);
     w.prove(&delay);
-    let err = e.fails(&["-k", &w.agent.path, "escrow", "release", &delay], 3);
+    let err = e.rejected(&["-k", &w.agent.path, "escrow", "release", &delay]);
     assert!(
         err.contains("DelayNotElapsed (error 6021)") && err.contains("releasable_at"),
         "{err}"
@@ -779,7 +541,7 @@ fn escrow_lifecycle_subcommands() {
     e.ok(&["embedded", "advance", "1h"]);
     let out = e.json(&["-k", &w.agent.path, "escrow", "release", &delay]);
     assert_eq!(out["events"][0]["name"], "EscrowReleased");
-    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&out["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&delay, "Released");
     let resolved = e.json(&[
         "-k",
@@ -793,9 +555,9 @@ fn escrow_lifecycle_subcommands() {
     let fields = &resolved["events"][0]["fields"];
     assert_eq!(
         (
-            fields["provider_amount"].as_str(),
-            fields["refund_amount"].as_str(),
-            fields["rent_returned"].as_str(),
+            fields["providerAmount"].as_str(),
+            fields["refundAmount"].as_str(),
+            fields["rentReturned"].as_str(),
         ),
         (Some("25000000"), Some("15000000"), Some("1948800"))
     );
@@ -828,7 +590,7 @@ fn escrow_lifecycle_subcommands() {
     ]);
     assert_eq!(proven["escrows"].as_array().unwrap().len(), 1);
     assert_eq!(proven["escrows"][0]["escrow"], approved.as_str());
-    assert_eq!(proven["escrows"][0]["escrowId"].as_u64(), Some(5));
+    assert_eq!(n(&proven["escrows"][0]["escrowId"]), Some(5));
     let by_provider = e.json(&["escrow", "list", "--provider", &w.provider.pubkey]);
     assert_eq!(by_provider["escrows"].as_array().unwrap().len(), 1);
     let text = e.ok(&["escrow", "show", &approved]);
@@ -845,16 +607,18 @@ fn escrow_lifecycle_subcommands() {
         "{text}"
     );
     // close is only for settled escrows kept for dependents
+    let err = e.rejected(&["-k", &w.agent.path, "escrow", "close", &approved]);
+    assert!(err.contains("InvalidEscrowState (error 6013)"), "{err}");
     let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &approved], 2);
     assert!(
-        err.contains(&format!("escrow {approved} is ProofSubmitted, not settled"))
-            && err.contains(
-                "`escrow close` only closes a settled escrow kept open for its dependents"
-            ),
+        err.contains(&format!(
+            "escrow {approved} is ProofSubmitted (proof submitted, approval tier); close needs \
+             a settled state (Released, Refunded, Resolved or Cancelled) with no open dependents"
+        )),
         "{err}"
     );
     let out = e.json(&["-k", &w.owner.path, "escrow", "approve", &approved]);
-    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&out["rentReturned"]), Some(RENT_PLAIN));
     assert_eq!(w.balance(&w.provider.pubkey), 175 * USDC);
     w.assert_settled(&approved, "Released");
     let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &approved], 2);
@@ -867,10 +631,10 @@ fn escrow_lifecycle_subcommands() {
     let shown = w.policy_json();
     assert_eq!(
         (
-            shown["vaultBalance"].as_u64(),
-            shown["locked"].as_u64(),
-            shown["freeBalance"].as_u64(),
-            shown["nextEscrowId"].as_u64(),
+            n(&shown["vaultBalance"]),
+            n(&shown["locked"]),
+            n(&shown["freeBalance"]),
+            n(&shown["nextEscrowId"]),
         ),
         (Some(325 * USDC), Some(0), Some(325 * USDC), Some(6))
     );
@@ -913,10 +677,10 @@ fn refund_cancel_pipeline_and_history() {
         "{text}"
     );
     assert_eq!(
-        e.json(&["escrow", "show", &short])["escrowId"].as_u64(),
+        n(&e.json(&["escrow", "show", &short])["escrowId"]),
         Some(77)
     );
-    assert_eq!(w.policy_json()["nextEscrowId"].as_u64(), Some(78));
+    assert_eq!(n(&w.policy_json()["nextEscrowId"]), Some(78));
     // An id held by an open escrow with other terms is refused before sending.
     let err = e.fails(
         &[
@@ -947,7 +711,7 @@ fn refund_cancel_pipeline_and_history() {
         "{err}"
     );
     assert_eq!(w.count(), 1);
-    let err = e.fails(&["-k", &w.agent.path, "escrow", "refund", &short], 3);
+    let err = e.rejected(&["-k", &w.agent.path, "escrow", "refund", &short]);
     assert!(
         err.contains("DeadlineNotReached (error 6015)") && err.contains("refundable_at"),
         "{err}"
@@ -958,12 +722,12 @@ fn refund_cancel_pipeline_and_history() {
     assert_eq!(
         (
             event["name"].as_str(),
-            event["fields"]["from_state"].as_str(),
-            event["fields"]["free_balance"].as_str(),
+            event["fields"]["fromState"].as_str(),
+            event["fields"]["freeBalance"].as_str(),
         ),
         (Some("EscrowRefunded"), Some("Funded"), Some("500000000"))
     );
-    assert_eq!(refunded["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&refunded["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&short, "Refunded");
     // Ids are never reused, and only ids near the next one are accepted.
     let out = create_short("77");
@@ -971,8 +735,8 @@ fn refund_cancel_pipeline_and_history() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!(
-            "--escrow-id: id 77 of policy {} was already used (ids are never reused, even after \
-             the escrow is closed); omit --escrow-id to use the next id (78)",
+            "--escrow-id: id 77 of policy {} is used already; ids are never reused: omit \
+             --escrow-id to take the next id (78) (EscrowIdUnavailable, error 6042",
             w.policy
         )),
         "{err}"
@@ -982,8 +746,8 @@ fn refund_cancel_pipeline_and_history() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!(
-            "--escrow-id: 334 is outside the ids policy {} accepts now, [0, 334); omit \
-             --escrow-id to use its next id (78)",
+            "--escrow-id: id 334 of policy {} is outside the window [0, 334) of ids the policy \
+             accepts; ids are never reused: omit --escrow-id to take the next id (78)",
             w.policy
         )),
         "{err}"
@@ -1016,7 +780,12 @@ fn refund_cancel_pipeline_and_history() {
     w.prove(&research);
     e.ok(&["embedded", "advance", "1h"]);
     let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &research], 2);
-    assert!(err.contains("is ProofSubmitted, not settled"), "{err}");
+    assert!(
+        err.contains(
+            "is ProofSubmitted (proof submitted, delay tier); close needs a settled state"
+        ),
+        "{err}"
+    );
     // The research is released but kept: the review depends on it.
     let out = e.ok(&["-k", &w.agent.path, "escrow", "release", &research]);
     assert!(
@@ -1028,7 +797,7 @@ fn refund_cancel_pipeline_and_history() {
     );
     let shown = e.json(&["escrow", "show", &research]);
     assert_eq!(
-        (shown["state"].as_str(), shown["dependents"].as_u64()),
+        (shown["state"].as_str(), n(&shown["dependents"])),
         (Some("Released"), Some(1))
     );
     let text = e.ok(&["escrow", "show", &research]);
@@ -1037,7 +806,7 @@ fn refund_cancel_pipeline_and_history() {
             && text.contains("Next: settled; its account is kept while 1 escrow(s) depend on it"),
         "{text}"
     );
-    let err = e.fails(&["-k", &w.agent.path, "escrow", "close", &research], 3);
+    let err = e.rejected(&["-k", &w.agent.path, "escrow", "close", &research]);
     assert!(
         err.contains("HasDependents (error 6046)")
             && err.contains("1 escrows still depend on this one"),
@@ -1045,10 +814,10 @@ fn refund_cancel_pipeline_and_history() {
     );
     let out = e.json(&["-k", &w.agent.path, "escrow", "release", &review]);
     assert_eq!(out["events"][0]["name"], "EscrowReleased");
-    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_ONE_KEY));
+    assert_eq!(n(&out["rentReturned"]), Some(RENT_ONE_KEY));
     w.assert_settled(&review, "Released");
     assert_eq!(
-        e.json(&["escrow", "show", &research])["dependents"].as_u64(),
+        n(&e.json(&["escrow", "show", &research])["dependents"]),
         Some(0)
     );
     let text = e.ok(&["escrow", "show", &research]);
@@ -1065,10 +834,10 @@ fn refund_cancel_pipeline_and_history() {
     assert_eq!(closed["events"][0]["name"], "EscrowClosed");
     assert_eq!(closed["events"][0]["fields"]["lamports"], "1948800");
     assert_eq!(
-        closed["events"][0]["fields"]["rent_payer"],
+        closed["events"][0]["fields"]["rentPayer"],
         w.agent.pubkey.as_str()
     );
-    assert_eq!(closed["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&closed["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&research, "Released");
     assert_eq!(w.count(), 0);
     // history of the policy and of one escrow, JSON and display
@@ -1111,10 +880,10 @@ fn refund_cancel_pipeline_and_history() {
         .map(|e| e["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["EscrowCreated", "EscrowRefunded"]);
-    assert_eq!(one["events"][0]["fields"]["escrow_id"], "77");
+    assert_eq!(one["events"][0]["fields"]["escrowId"], "77");
     let text = e.ok(&["history", "--escrow", &short]);
     assert!(
-        text.contains("EscrowRefunded") && text.contains("amount=10000000"),
+        text.contains("EscrowRefunded") && text.contains("amount=10 "),
         "{text}"
     );
 }
@@ -1142,9 +911,12 @@ fn refund_paths_and_the_policy_arbiter() {
     let approval = w.create("90", "approval", &[]);
     w.prove(&approval);
     let shown = e.json(&["escrow", "show", &approval]);
-    let proof_at = shown["stateAt"].as_i64().unwrap();
-    assert_eq!(shown["refundableAt"].as_i64(), Some(proof_at + 7_200));
-    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &approval], 3);
+    let proof_at = shown["stateAt"]["unixTimestamp"].as_i64().unwrap();
+    assert_eq!(
+        shown["refundableAt"]["unixTimestamp"].as_i64(),
+        Some(proof_at + 7_200)
+    );
+    let err = e.rejected(&["-k", &keeper.path, "escrow", "refund", &approval]);
     assert!(
         err.contains("RefundNotDue (error 6045)")
             && err.contains(&format!(
@@ -1156,7 +928,7 @@ fn refund_paths_and_the_policy_arbiter() {
     // 2. Delay tier, proven: it is releasable, so never refundable.
     let delay = w.create("50", "delay", &[]);
     w.prove(&delay);
-    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &delay], 3);
+    let err = e.rejected(&["-k", &keeper.path, "escrow", "refund", &delay]);
     assert!(
         err.contains("RefundNotDue (error 6045)")
             && err.contains("the escrow is releasable: use escrow_release"),
@@ -1166,20 +938,20 @@ fn refund_paths_and_the_policy_arbiter() {
     let disputed = w.create("40", "disputed", &[]);
     w.prove(&disputed);
     e.ok(&["-k", &w.agent.path, "escrow", "dispute", &disputed]);
-    let dispute_at = e.json(&["escrow", "show", &disputed])["stateAt"]
+    let dispute_at = e.json(&["escrow", "show", &disputed])["stateAt"]["unixTimestamp"]
         .as_i64()
         .unwrap();
     e.ok(&["embedded", "advance", "2h"]);
     let before = w.policy_json();
-    assert_eq!(before["locked"].as_u64(), Some(180 * USDC));
+    assert_eq!(n(&before["locked"]), Some(180 * USDC));
     let refunded = e.json(&["-k", &keeper.path, "escrow", "refund", &approval]);
     assert_eq!(
-        refunded["events"][0]["fields"]["from_state"],
+        refunded["events"][0]["fields"]["fromState"],
         "ProofSubmitted"
     );
-    assert_eq!(refunded["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&refunded["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&approval, "Refunded");
-    let err = e.fails(&["-k", &keeper.path, "escrow", "refund", &disputed], 3);
+    let err = e.rejected(&["-k", &keeper.path, "escrow", "refund", &disputed]);
     assert!(
         err.contains("RefundNotDue (error 6045)")
             && err.contains(&format!(
@@ -1190,16 +962,16 @@ fn refund_paths_and_the_policy_arbiter() {
     );
     e.ok(&["embedded", "advance", "1h"]);
     let refunded = e.json(&["-k", &keeper.path, "escrow", "refund", &disputed]);
-    assert_eq!(refunded["events"][0]["fields"]["from_state"], "Disputed");
+    assert_eq!(refunded["events"][0]["fields"]["fromState"], "Disputed");
     w.assert_settled(&disputed, "Refunded");
     // Nothing was paid; the two amounts are free again.
     assert_eq!(w.balance(&w.provider.pubkey), 0);
     let shown = w.policy_json();
     assert_eq!(
         (
-            shown["vaultBalance"].as_u64(),
-            shown["locked"].as_u64(),
-            shown["freeBalance"].as_u64()
+            n(&shown["vaultBalance"]),
+            n(&shown["locked"]),
+            n(&shown["freeBalance"])
         ),
         (Some(500 * USDC), Some(50 * USDC), Some(450 * USDC))
     );
@@ -1215,18 +987,15 @@ fn refund_paths_and_the_policy_arbiter() {
         &arbiter.pubkey,
     ]);
     e.ok(&["-k", &w.owner.path, "escrow", "veto", &delay]);
-    let err = e.fails(
-        &[
-            "-k",
-            &w.agent.path,
-            "escrow",
-            "resolve",
-            &delay,
-            "--provider-share",
-            "100",
-        ],
-        3,
-    );
+    let err = e.rejected(&[
+        "-k",
+        &w.agent.path,
+        "escrow",
+        "resolve",
+        &delay,
+        "--provider-share",
+        "100",
+    ]);
     assert!(
         err.contains("NotArbiter (error 6029)")
             && err.contains(&format!(
@@ -1414,7 +1183,7 @@ fn offline_signing_flow() {
         &w.agent.path,
     ]);
     assert_eq!(out["events"][0]["name"], "EscrowReleased");
-    assert_eq!(out["rentReturned"].as_u64(), Some(RENT_PLAIN));
+    assert_eq!(n(&out["rentReturned"]), Some(RENT_PLAIN));
     assert_eq!(w.balance(&w.provider.pubkey), 90 * USDC);
     w.assert_settled(&escrow, "Released");
 }
@@ -1423,10 +1192,10 @@ fn offline_signing_flow() {
 fn bad_input_is_named_and_exits_2() {
     let w = world();
     let e = &w.env;
-    let create = |amount: &str, deadline: &str, provider: &str| {
+    let create_with = |amount: &str, deadline: &str, provider: &str, extra: &[&str]| {
         let task = e.path("t.txt");
         std::fs::write(&task, "t").unwrap();
-        e.run(&[
+        let args = [
             "-k",
             &w.agent.path,
             "escrow",
@@ -1440,8 +1209,11 @@ fn bad_input_is_named_and_exits_2() {
             &task,
             "--deadline",
             deadline,
-        ])
+        ];
+        e.run(&[&args[..], extra].concat())
     };
+    let create =
+        |amount: &str, deadline: &str, provider: &str| create_with(amount, deadline, provider, &[]);
     let stderr = |out: Output| {
         (
             out.status.code(),
@@ -1471,9 +1243,10 @@ fn bad_input_is_named_and_exits_2() {
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains(&format!(
-            "--deadline: 31d is longer than policy {} allows (max_escrow_duration 30d)",
+            "--deadline: 31d is longer than policy {}'s max escrow duration of 30d; give at most 30d",
             w.policy
-        )) && err.contains("--max-escrow-duration"),
+        )) && err.contains("--max-escrow-duration")
+            && err.contains("(DeadlineOutOfRange, error 6011: checked before sending"),
         "{err}"
     );
     // the arbiter is the policy's now, not an escrow's
@@ -1642,8 +1415,22 @@ fn bad_input_is_named_and_exits_2() {
     );
     let err = e.fails(&["policy", "show", &w.mint], 2);
     assert!(err.contains("is not an agent-escrow policy"), "{err}");
-    // on-chain rejection: exit 3 with the program's values
+    // over the cap: refused before sending (exit 2, the rule and the fix);
+    // sent anyway, the program refuses (exit 3, with the program's values)
     let (code, err) = stderr(create("100.000001", "1h", &w.provider.pubkey));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--amount: 100.000001 USDC is above policy")
+            && err.contains("per-escrow cap of 100 USDC; give at most 100")
+            && err.contains("(PerEscrowCapExceeded, error 6007: checked before sending"),
+        "{err}"
+    );
+    let (code, err) = stderr(create_with(
+        "100.000001",
+        "1h",
+        &w.provider.pubkey,
+        &["--skip-checks"],
+    ));
     assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("PerEscrowCapExceeded (error 6007)")

@@ -13,6 +13,17 @@ fn agent_escrow(args: &[&str]) -> std::process::Output {
 
 const USDC: u64 = 1_000_000;
 
+/// A u64 from the CLI's JSON: a decimal string, a token amount object
+/// (its `amount`), or a small JSON number (u16 counters).
+fn n(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(s) => s.parse().ok(),
+        Value::Object(o) => o.get("amount").and_then(n),
+        Value::Number(x) => x.as_u64(),
+        _ => None,
+    }
+}
+
 #[test]
 fn demo_json_reports_events_balances_and_compute_units() {
     let out = agent_escrow(&["demo", "--output", "json"]);
@@ -63,34 +74,34 @@ fn demo_json_reports_events_balances_and_compute_units() {
         ["50000000", "125000000", "150000000", "40000000"]
     );
     assert_eq!(
-        field("EscrowCreated", "free_balance"),
+        field("EscrowCreated", "freeBalance"),
         ["450000000", "375000000", "350000000", "310000000"]
     );
     assert_eq!(
         field("EscrowReleased", "locked"),
         ["100000000", "25000000", "0"]
     );
-    assert_eq!(field("EscrowRefunded", "free_balance"), ["350000000"]);
-    assert_eq!(field("EscrowRefunded", "from_state"), ["Funded"]);
+    assert_eq!(field("EscrowRefunded", "freeBalance"), ["350000000"]);
+    assert_eq!(field("EscrowRefunded", "fromState"), ["Funded"]);
     // Rent: kept while a dependent is open, else returned at settlement;
     // the upstreams' rent comes back with escrow_close. 152-byte escrows
     // hold 1,948,800 lamports, 184-byte ones (with depends_on) 2,171,520.
     assert_eq!(
-        field("EscrowReleased", "rent_returned"),
+        field("EscrowReleased", "rentReturned"),
         ["0", "0", "2171520"]
     );
     assert_eq!(field("EscrowClosed", "lamports"), ["1948800", "2171520"]);
-    assert_eq!(field("EscrowRefunded", "rent_returned"), ["1948800"]);
+    assert_eq!(field("EscrowRefunded", "rentReturned"), ["1948800"]);
     let agent = report["parties"]["agent"].as_str().unwrap();
-    assert_eq!(field("EscrowClosed", "rent_payer"), [agent, agent]);
+    assert_eq!(field("EscrowClosed", "rentPayer"), [agent, agent]);
     let rent = report["rent"].as_array().unwrap();
     assert_eq!(rent.len(), 4);
     for r in rent {
-        assert_eq!(r["paid_lamports"], r["returned_lamports"], "{r}");
+        assert_eq!(r["paidLamports"], r["returnedLamports"], "{r}");
     }
     assert_eq!(
         rent.iter()
-            .map(|r| r["returned_by"].as_str().unwrap())
+            .map(|r| r["returnedBy"].as_str().unwrap())
             .collect::<Vec<_>>(),
         [
             "escrow_close",
@@ -101,7 +112,7 @@ fn demo_json_reports_events_balances_and_compute_units() {
     );
     assert_eq!(
         rent.iter()
-            .map(|r| r["escrow_id"].as_u64().unwrap())
+            .map(|r| n(&r["escrowId"]).unwrap())
             .collect::<Vec<_>>(),
         [0, 1, 2, 3]
     );
@@ -110,7 +121,7 @@ fn demo_json_reports_events_balances_and_compute_units() {
         .unwrap()
         .iter()
         .filter(|e| e["name"] == "EscrowReleased")
-        .map(|e| e["amount"].as_u64().unwrap())
+        .map(|e| n(&e["amount"]).unwrap())
         .collect();
     assert_eq!(released, [50 * USDC, 75 * USDC, 25 * USDC]);
     let tiers: Vec<&str> = report["events"]
@@ -128,8 +139,10 @@ fn demo_json_reports_events_balances_and_compute_units() {
             .unwrap()
             .iter()
             .find(|b| b["party"] == party)
-            .unwrap_or_else(|| panic!("no balance for {party}"))["base_units"]
-            .as_u64()
+            .unwrap_or_else(|| panic!("no balance for {party}"))["baseUnits"]
+            .as_str()
+            .unwrap()
+            .parse()
             .unwrap()
     };
     assert_eq!(balance("owner"), 500 * USDC);
@@ -140,35 +153,29 @@ fn demo_json_reports_events_balances_and_compute_units() {
     assert_eq!(balance("translator"), 0);
     assert_eq!(
         report["funds"],
-        serde_json::json!({ "vault": 350 * USDC, "free": 350 * USDC, "locked": 0 })
+        serde_json::json!({ "vault": "350000000", "free": "350000000", "locked": "0" })
     );
     // Free and locked after every step; locked 150 while the pipeline is open.
     let steps = report["steps"].as_array().unwrap();
-    let locked: Vec<u64> = steps
-        .iter()
-        .map(|s| s["locked"].as_u64().unwrap())
-        .collect();
+    let locked: Vec<u64> = steps.iter().map(|s| n(&s["locked"]).unwrap()).collect();
     assert_eq!(locked.iter().max(), Some(&(150 * USDC)));
     assert_eq!(locked.last(), Some(&0));
     for step in steps {
-        assert!(
-            step["free_balance"].as_u64().unwrap() <= 500 * USDC,
-            "{step}"
-        );
+        assert!(n(&step["freeBalance"]).unwrap() <= 500 * USDC, "{step}");
     }
 
     let rejected = &report["rejected"][0];
-    assert_eq!(rejected["error_name"], "PerEscrowCapExceeded");
-    assert_eq!(rejected["error_code"], 6007);
+    assert_eq!(rejected["errorName"], "PerEscrowCapExceeded");
+    assert_eq!(rejected["errorCode"], 6007);
     assert_eq!(
         rejected["details"][0],
         "amount 150000000 > per_escrow_max 100000000"
     );
 
-    let cus = report["compute_units"].as_array().unwrap();
+    let cus = report["computeUnits"].as_array().unwrap();
     assert_eq!(cus.len(), report["steps"].as_array().unwrap().len());
     for entry in cus {
-        let cu = entry["compute_units"].as_u64().unwrap();
+        let cu = n(&entry["computeUnits"]).unwrap();
         assert!(cu > 1_000 && cu < 200_000, "{entry}");
     }
 }

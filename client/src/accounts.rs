@@ -63,9 +63,39 @@ pub fn token_account_amount(data: &[u8]) -> Result<u64, ClientError> {
 
 /// Reads the `decimals` of an SPL Token / Token-2022 mint.
 pub fn mint_decimals(data: &[u8]) -> Result<u8, ClientError> {
-    // SPL mint layout: mint_authority (36) | supply (u64) | decimals (u8) | ...
-    data.get(44).copied().ok_or(ClientError::AccountDecode {
-        name: "Mint",
-        reason: "account data too short",
-    })
+    // SPL mint layout (82 bytes): mint_authority COption<Pubkey> (36) |
+    // supply u64 (8) | decimals u8 @44 | is_initialized bool @45 |
+    // freeze_authority (36). Token-2022 mints with extensions are longer:
+    // padded to 165 bytes, then the account type byte @165 = 1 (Mint).
+    // Source: spl-token `state::Mint::LEN`, spl-token-2022 `extension`.
+    const MINT_LEN: usize = 82;
+    const ACCOUNT_TYPE_OFFSET: usize = 165;
+    let shaped = data.len() == MINT_LEN
+        || (data.len() > ACCOUNT_TYPE_OFFSET && data[ACCOUNT_TYPE_OFFSET] == 1);
+    if !shaped {
+        return Err(ClientError::AccountDecode {
+            name: "Mint",
+            reason: "not a token mint (wrong size or account type)",
+        });
+    }
+    if data[45] != 1 {
+        return Err(ClientError::AccountDecode {
+            name: "Mint",
+            reason: "mint is not initialized",
+        });
+    }
+    Ok(data[44])
+}
+
+/// Decimals of `account` if it is a mint owned by SPL Token or Token-2022
+/// (see [`mint_decimals`] for the layout checks).
+pub fn decode_mint(account: &solana_account::Account) -> Result<u8, ClientError> {
+    let token_programs = [anchor_spl::token::ID, anchor_spl::token_2022::ID];
+    if !token_programs.contains(&account.owner) {
+        return Err(ClientError::AccountDecode {
+            name: "Mint",
+            reason: "not owned by the SPL Token or Token-2022 program",
+        });
+    }
+    mint_decimals(&account.data)
 }

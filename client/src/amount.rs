@@ -91,14 +91,16 @@ pub fn parse_usdc(input: &str) -> Result<u64, AmountError> {
 /// Formats base units as a decimal string with trailing zeros trimmed:
 /// `format_amount(1_500_000, 6) == "1.5"`, `format_amount(0, 6) == "0"`.
 pub fn format_amount(base_units: u64, decimals: u8) -> String {
-    let scale = 10u64.pow(u32::from(decimals));
-    let whole = base_units / scale;
-    let frac = base_units % scale;
-    if frac == 0 {
-        return whole.to_string();
+    // Decimal-string arithmetic: exact for every u64 and every u8 of
+    // decimals (10^decimals overflows u64 above 19).
+    let digits = format!("{base_units:0>width$}", width = usize::from(decimals) + 1);
+    let (whole, frac) = digits.split_at(digits.len() - usize::from(decimals));
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{frac}")
     }
-    let frac = format!("{:0width$}", frac, width = usize::from(decimals));
-    format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
 /// Formats USDC base units ("12.5").
@@ -109,6 +111,18 @@ pub fn format_usdc(base_units: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_any_decimals_without_overflow() {
+        assert_eq!(format_amount(0, 6), "0");
+        assert_eq!(format_amount(1, 6), "0.000001");
+        assert_eq!(format_amount(75_000_000, 6), "75");
+        assert_eq!(format_amount(12_500_000, 6), "12.5");
+        assert_eq!(format_amount(u64::MAX, 0), "18446744073709551615");
+        assert_eq!(format_amount(u64::MAX, 19), "1.8446744073709551615");
+        assert_eq!(format_amount(5, 20), "0.00000000000000000005");
+        assert_eq!(format_amount(u64::MAX, 255).len(), 257);
+    }
 
     #[test]
     fn parses_exactly() {

@@ -117,7 +117,9 @@ impl<T: Transport> EscrowClient<T> {
                 Err(ClientError::Expired { .. }) if attempt < self.options.attempts.max(1) => {
                     attempt += 1
                 }
-                other => return other,
+                // Name the failing instruction (the program logs no
+                // instruction names: feature `no-log-ix-name`).
+                other => return other.map_err(|e| e.with_instructions(&instructions)),
             }
         }
     }
@@ -199,6 +201,67 @@ impl<T: Transport> EscrowClient<T> {
             .collect::<Result<Vec<_>, _>>()?;
         escrows.sort_by_key(|(key, _)| *key);
         Ok(escrows)
+    }
+
+    /// Policies of an owner and/or an agent (both optional; neither lists
+    /// every policy of the program), via `getProgramAccounts` with memcmp
+    /// filters on `Policy::owner` (offset 8) and `Policy::agent` (offset 40,
+    /// the current agent key, after any rotation). Sorted by address.
+    pub async fn list_policies(
+        &self,
+        owner: Option<&Pubkey>,
+        agent: Option<&Pubkey>,
+    ) -> Result<Vec<(Pubkey, Policy)>, ClientError> {
+        use crate::transport::Memcmp;
+        let mut filters = vec![Memcmp {
+            offset: 0,
+            bytes: <Policy as anchor_lang::Discriminator>::DISCRIMINATOR.to_vec(),
+        }];
+        for (offset, key) in [(8, owner), (40, agent)] {
+            if let Some(key) = key {
+                filters.push(Memcmp {
+                    offset,
+                    bytes: key.to_bytes().to_vec(),
+                });
+            }
+        }
+        let mut policies = self
+            .transport
+            .get_program_accounts(&crate::pda::PROGRAM_ID, Policy::LEN, &filters)
+            .await?
+            .into_iter()
+            .map(|(key, account)| decode_policy(&account.data).map(|p| (key, p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        policies.sort_by_key(|(key, _)| *key);
+        Ok(policies)
+    }
+
+    /// As [`EscrowClient::history`], over the `limit` most recent
+    /// transactions, and whether older ones exist beyond `limit` (it reads
+    /// one more to know; a failed transaction there can hide that).
+    pub async fn history_page(
+        &self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<(Vec<HistoryItem>, bool), ClientError> {
+        let mut entries = self
+            .transport
+            .history(address, limit.saturating_add(1))
+            .await?;
+        let truncated = entries.len() > limit;
+        if truncated {
+            entries.drain(..entries.len() - limit);
+        }
+        let items = entries
+            .into_iter()
+            .map(|entry| HistoryItem {
+                signature: entry.signature,
+                block_time: entry.block_time,
+                events: crate::events::parse_events(&entry.logs),
+            })
+            .filter(|item| !item.events.is_empty())
+            .collect();
+        Ok((items, truncated))
     }
 
     /// The audit trail of `address` (a policy or an escrow): this program's

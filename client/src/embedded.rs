@@ -5,7 +5,26 @@
 //!
 //! State can be saved to a JSON file and loaded again, so separate CLI
 //! invocations share one chain: every account that differs from a fresh
-//! SVM, the clock, and the transaction history used by `history`.
+//! SVM, the clock, the latest blockhash, and the transaction history used
+//! by `history`.
+//!
+//! # Concurrency model
+//!
+//! A state file has one writer at a time. A process that uses it takes an
+//! exclusive advisory lock ([`StateLock`], `flock(2)` on `<state>.lock`)
+//! *before* loading the state and holds it until after saving, so
+//! load → execute → save is one critical section: concurrent commands run
+//! one after another, never on the same snapshot (no lost writes). Saving
+//! writes a temporary file in the same directory and renames it over the
+//! state file, so a process that reads the file without the lock sees the
+//! old state or the new one, never a torn file. A save that fails is an
+//! error the caller must report instead of success: the transactions of
+//! that process did not happen on the saved chain.
+//!
+//! As on a real cluster a signature lands at most once: the blockhash moves
+//! on after every transaction and is saved, and a transaction whose
+//! signature is already in the history is refused with
+//! `TransactionError::AlreadyProcessed`.
 
 use std::{
     collections::BTreeMap,
@@ -62,11 +81,73 @@ struct SavedState {
     slot: u64,
     accounts: BTreeMap<String, SavedAccount>,
     history: Vec<Landed>,
+    /// How many times the blockhash moved on since genesis (once per sent
+    /// transaction): replayed on load, as LiteSVM derives each blockhash
+    /// from the previous one. 0 in files saved before it was kept.
+    #[serde(default)]
+    blockhash_count: u64,
+    /// The latest blockhash (base58), to check the replay.
+    #[serde(default)]
+    blockhash: Option<String>,
+}
+
+/// An exclusive lock on an embedded state file, held from before
+/// [`EmbeddedSvm::open`] until after [`EmbeddedSvm::save`] (see the module
+/// docs). Released when dropped (the lock file itself stays: deleting it
+/// would let two processes lock two different files).
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// The lock file for `state`: `<state>.lock` beside it.
+    pub fn path_for(state: &Path) -> PathBuf {
+        let mut name = state.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        state.with_file_name(name)
+    }
+
+    /// Takes the lock on `state`, waiting for the process that holds it.
+    /// `waiting` is called once, before blocking, if another process holds
+    /// it (e.g. to tell the user why nothing happens).
+    pub fn acquire(state: &Path, waiting: impl FnOnce(&Path)) -> Result<Self, ClientError> {
+        use fs2::FileExt;
+        let path = Self::path_for(state);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| state_error(state, e))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| {
+                state_error(
+                    state,
+                    format!("cannot open lock file {}: {e}", path.display()),
+                )
+            })?;
+        if file.try_lock_exclusive().is_err() {
+            waiting(&path);
+            file.lock_exclusive()
+                .map_err(|e| state_error(state, format!("cannot lock {}: {e}", path.display())))?;
+        }
+        Ok(Self { _file: file, path })
+    }
+
+    /// The lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 struct Inner {
     svm: LiteSVM,
     history: Vec<Landed>,
+    /// Blockhash moves since genesis (see [`SavedState::blockhash_count`]).
+    blockhash_count: u64,
 }
 
 /// LiteSVM with the agent-escrow program loaded at [`PROGRAM_ID`].
@@ -77,8 +158,13 @@ pub struct EmbeddedSvm {
     dirty: std::sync::atomic::AtomicBool,
 }
 
+/// LiteSVM with the program. LiteSVM's own signature check is off so that
+/// simulations skip it (as RPC `simulateTransaction` with `sigVerify:
+/// false` does, for `--dry-run` and compute-unit estimates);
+/// [`EmbeddedSvm`]'s `send_transaction` verifies every signature itself
+/// before executing, and refuses a signature it has seen.
 fn fresh_svm(program_bytes: &[u8], so_path: &Path) -> Result<LiteSVM, ClientError> {
-    let mut svm = LiteSVM::new();
+    let mut svm = LiteSVM::new().with_sigverify(false);
     svm.add_program(PROGRAM_ID, program_bytes)
         .map_err(|e| ClientError::ProgramBinary {
             path: so_path.display().to_string(),
@@ -90,6 +176,16 @@ fn fresh_svm(program_bytes: &[u8], so_path: &Path) -> Result<LiteSVM, ClientErro
 fn state_error(path: &Path, reason: impl std::fmt::Display) -> ClientError {
     ClientError::Transport(format!(
         "embedded state file {}: {reason}. Delete it or run `agent-escrow embedded reset`",
+        path.display()
+    ))
+}
+
+/// A failed save: nothing this process did reached the saved chain.
+fn save_error(path: &Path, reason: impl std::fmt::Display) -> ClientError {
+    ClientError::Transport(format!(
+        "cannot save the embedded state file {}: {reason}. Nothing this command did was \
+         saved (the chain is as before it ran); make the file and its directory writable, \
+         or pass --embedded-state PATH",
         path.display()
     ))
 }
@@ -114,6 +210,7 @@ impl EmbeddedSvm {
             inner: Mutex::new(Inner {
                 svm,
                 history: Vec::new(),
+                blockhash_count: 0,
             }),
             program_bytes,
             dirty: std::sync::atomic::AtomicBool::new(false),
@@ -163,6 +260,19 @@ impl EmbeddedSvm {
                     .map_err(|e| state_error(state, format!("{e:?}")))?;
             }
             inner.svm.warp_to_slot(saved.slot);
+            for _ in 0..saved.blockhash_count {
+                inner.svm.expire_blockhash();
+            }
+            inner.blockhash_count = saved.blockhash_count;
+            if let Some(saved_hash) = &saved.blockhash {
+                let latest = inner.svm.latest_blockhash().to_string();
+                if *saved_hash != latest {
+                    return Err(state_error(
+                        state,
+                        format!("blockhash {saved_hash} does not replay (got {latest})"),
+                    ));
+                }
+            }
             let mut clock: Clock = inner.svm.get_sysvar();
             clock.unix_timestamp = saved.unix_timestamp;
             inner.svm.set_sysvar(&clock);
@@ -205,14 +315,29 @@ impl EmbeddedSvm {
             slot: clock.slot,
             accounts,
             history: inner.history.clone(),
+            blockhash_count: inner.blockhash_count,
+            blockhash: Some(inner.svm.latest_blockhash().to_string()),
         };
-        let text = serde_json::to_string(&saved).map_err(|e| state_error(state, e))?;
-        if let Some(dir) = state.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| state_error(state, e))?;
-        }
-        let tmp = state.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(|e| state_error(state, e))?;
-        std::fs::rename(&tmp, state).map_err(|e| state_error(state, e))
+        let text = serde_json::to_string(&saved).map_err(|e| save_error(state, e))?;
+        let dir = match state.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => dir.to_path_buf(),
+            None => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| save_error(state, e))?;
+        // A uniquely named temporary file in the same directory (same file
+        // system), flushed, then renamed over the state file: readers see
+        // the old file or the new one, never a partial write.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".agent-escrow-state")
+            .tempfile_in(&dir)
+            .map_err(|e| save_error(state, format!("cannot write in {}: {e}", dir.display())))?;
+        use std::io::Write;
+        tmp.write_all(text.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| save_error(state, e))?;
+        tmp.persist(state)
+            .map(|_| ())
+            .map_err(|e| save_error(state, e.error))
     }
 
     /// Whether anything changed the chain since it was created or opened.
@@ -285,10 +410,28 @@ impl Transport for EmbeddedSvm {
             .iter()
             .map(|k| k.to_string())
             .collect();
+        if let Err(err) = tx.verify() {
+            return Err(ClientError::Transaction {
+                err,
+                logs: Vec::new(),
+            });
+        }
+        // A signature lands once, also across processes sharing the state
+        // file.
+        if let Some(signature) = tx.signatures.first() {
+            let signature = signature.to_string();
+            if inner.history.iter().any(|l| l.signature == signature) {
+                return Err(ClientError::Transaction {
+                    err: solana_transaction_error::TransactionError::AlreadyProcessed,
+                    logs: Vec::new(),
+                });
+            }
+        }
         let result = inner.svm.send_transaction(tx);
         // Each transaction lands in its own "block": later transactions get a
         // fresh blockhash, as on a real cluster.
         inner.svm.expire_blockhash();
+        inner.blockhash_count += 1;
         match result {
             Ok(meta) => {
                 let unix_time = inner.svm.get_sysvar::<Clock>().unix_timestamp;
@@ -316,12 +459,15 @@ impl Transport for EmbeddedSvm {
                 compute_units: info.meta.compute_units_consumed,
                 logs: info.meta.logs,
                 error: None,
+                err: None,
             },
             Err(failed) => Simulation {
                 compute_units: failed.meta.compute_units_consumed,
                 error: Some(
-                    ClientError::from_transaction(failed.err, failed.meta.logs.clone()).to_string(),
+                    ClientError::from_transaction(failed.err.clone(), failed.meta.logs.clone())
+                        .to_string(),
                 ),
+                err: Some(failed.err),
                 logs: failed.meta.logs,
             },
         })

@@ -91,18 +91,18 @@ impl EscrowEvent {
                     kv("agent", e.agent),
                     kv("mint", e.mint),
                     kv("arbiter", e.arbiter),
-                    kv("per_escrow_max", e.per_escrow_max),
-                    kv("daily_cap", e.daily_cap),
-                    kv("monthly_cap", e.monthly_cap),
-                    kv("instant_max", e.instant_max),
-                    kv("delay_max", e.delay_max),
-                    kv("delay_seconds", e.delay_seconds),
-                    kv("expires_at", e.expires_at),
-                    kv("dispute_timeout", e.dispute_timeout),
-                    kv("review_timeout", e.review_timeout),
-                    kv("max_escrow_duration", e.max_escrow_duration),
-                    kv("require_allowlist", e.require_allowlist),
-                    kv("review_unlisted", e.review_unlisted),
+                    kv("perEscrowMax", e.per_escrow_max),
+                    kv("dailyCap", e.daily_cap),
+                    kv("monthlyCap", e.monthly_cap),
+                    kv("instantMax", e.instant_max),
+                    kv("delayMax", e.delay_max),
+                    kv("delaySeconds", e.delay_seconds),
+                    kv("expiresAt", e.expires_at),
+                    kv("disputeTimeout", e.dispute_timeout),
+                    kv("reviewTimeout", e.review_timeout),
+                    kv("maxEscrowDuration", e.max_escrow_duration),
+                    kv("requireAllowlist", e.require_allowlist),
+                    kv("reviewUnlisted", e.review_unlisted),
                 ],
             ),
             Self::PolicyUpdated(e) => (
@@ -112,18 +112,18 @@ impl EscrowEvent {
                 vec![
                     kv("agent", e.agent),
                     kv("arbiter", e.arbiter),
-                    kv("per_escrow_max", e.per_escrow_max),
-                    kv("daily_cap", e.daily_cap),
-                    kv("monthly_cap", e.monthly_cap),
-                    kv("instant_max", e.instant_max),
-                    kv("delay_max", e.delay_max),
-                    kv("delay_seconds", e.delay_seconds),
-                    kv("expires_at", e.expires_at),
-                    kv("dispute_timeout", e.dispute_timeout),
-                    kv("review_timeout", e.review_timeout),
-                    kv("max_escrow_duration", e.max_escrow_duration),
-                    kv("require_allowlist", e.require_allowlist),
-                    kv("review_unlisted", e.review_unlisted),
+                    kv("perEscrowMax", e.per_escrow_max),
+                    kv("dailyCap", e.daily_cap),
+                    kv("monthlyCap", e.monthly_cap),
+                    kv("instantMax", e.instant_max),
+                    kv("delayMax", e.delay_max),
+                    kv("delaySeconds", e.delay_seconds),
+                    kv("expiresAt", e.expires_at),
+                    kv("disputeTimeout", e.dispute_timeout),
+                    kv("reviewTimeout", e.review_timeout),
+                    kv("maxEscrowDuration", e.max_escrow_duration),
+                    kv("requireAllowlist", e.require_allowlist),
+                    kv("reviewUnlisted", e.review_unlisted),
                 ],
             ),
             Self::PolicyPaused(e) => (e.policy, None, None, vec![kv("by", e.by)]),
@@ -134,7 +134,7 @@ impl EscrowEvent {
                 Some(e.amount),
                 vec![
                     kv("depositor", e.depositor),
-                    kv("vault_balance", e.vault_balance),
+                    kv("vaultBalance", e.vault_balance),
                 ],
             ),
             Self::Withdrawn(e) => (
@@ -143,8 +143,8 @@ impl EscrowEvent {
                 Some(e.amount),
                 vec![
                     kv("destination", e.destination),
-                    kv("vault_balance", e.vault_balance),
-                    kv("free_balance", e.free_balance),
+                    kv("vaultBalance", e.vault_balance),
+                    kv("freeBalance", e.free_balance),
                 ],
             ),
             Self::ProviderAllowed(e) => (e.policy, None, None, vec![kv("provider", e.provider)]),
@@ -154,14 +154,14 @@ impl EscrowEvent {
                 Some(e.escrow),
                 Some(e.amount),
                 vec![
-                    kv("escrow_id", e.escrow_id),
+                    kv("escrowId", e.escrow_id),
                     kv("provider", e.provider),
                     kv("tier", format!("{:?}", e.tier)),
                     kv("deadline", e.deadline),
-                    kv("task_hash", hex(&e.task_hash)),
-                    kv("spent_24h", e.spent_24h),
-                    kv("spent_30d", e.spent_30d),
-                    kv("free_balance", e.free_balance),
+                    kv("taskHash", hex(&e.task_hash)),
+                    kv("spent24h", e.spent_24h),
+                    kv("spent30d", e.spent_30d),
+                    kv("freeBalance", e.free_balance),
                     kv("locked", e.locked),
                     kv("state", format!("{:?}", e.state)),
                 ],
@@ -172,7 +172,7 @@ impl EscrowEvent {
                 None,
                 vec![
                     kv("provider", e.provider),
-                    kv("proof_hash", hex(&e.proof_hash)),
+                    kv("proofHash", hex(&e.proof_hash)),
                     kv("state", format!("{:?}", e.state)),
                 ],
             ),
@@ -183,9 +183,9 @@ impl EscrowEvent {
                 vec![
                     kv("provider", e.provider),
                     kv("tier", format!("{:?}", e.tier)),
-                    kv("released_by", e.released_by),
+                    kv("releasedBy", e.released_by),
                     kv("locked", e.locked),
-                    kv("rent_returned", e.rent_returned),
+                    kv("rentReturned", e.rent_returned),
                     kv("state", format!("{:?}", e.state)),
                 ],
             ),
@@ -194,11 +194,11 @@ impl EscrowEvent {
                 Some(e.escrow),
                 Some(e.amount),
                 vec![
-                    kv("from_state", format!("{:?}", e.from_state)),
-                    kv("free_balance", e.free_balance),
-                    kv("spent_24h", e.spent_24h),
-                    kv("spent_30d", e.spent_30d),
-                    kv("rent_returned", e.rent_returned),
+                    kv("fromState", format!("{:?}", e.from_state)),
+                    kv("freeBalance", e.free_balance),
+                    kv("spent24h", e.spent_24h),
+                    kv("spent30d", e.spent_30d),
+                    kv("rentReturned", e.rent_returned),
                     kv("state", format!("{:?}", e.state)),
                 ],
             ),
@@ -218,10 +218,10 @@ impl EscrowEvent {
                 Some(e.provider_amount),
                 vec![
                     kv("arbiter", e.arbiter),
-                    kv("provider_bps", e.provider_bps),
-                    kv("provider_amount", e.provider_amount),
-                    kv("refund_amount", e.refund_amount),
-                    kv("rent_returned", e.rent_returned),
+                    kv("providerBps", e.provider_bps),
+                    kv("providerAmount", e.provider_amount),
+                    kv("refundAmount", e.refund_amount),
+                    kv("rentReturned", e.rent_returned),
                     kv("state", format!("{:?}", e.state)),
                 ],
             ),
@@ -230,8 +230,8 @@ impl EscrowEvent {
                 Some(e.escrow),
                 Some(e.amount),
                 vec![
-                    kv("free_balance", e.free_balance),
-                    kv("rent_returned", e.rent_returned),
+                    kv("freeBalance", e.free_balance),
+                    kv("rentReturned", e.rent_returned),
                     kv("state", format!("{:?}", e.state)),
                 ],
             ),
@@ -240,7 +240,7 @@ impl EscrowEvent {
                 Some(e.escrow),
                 None,
                 vec![
-                    kv("rent_payer", e.rent_payer),
+                    kv("rentPayer", e.rent_payer),
                     kv("lamports", e.lamports),
                     kv("state", format!("{:?}", e.state)),
                 ],
@@ -259,17 +259,32 @@ impl EscrowEvent {
     }
 }
 
-/// Serializable form of an event for display and JSON output.
+/// Serializable form of an event for display and JSON output: keys in
+/// camelCase, every number as a decimal string (u64 values exceed the 2^53
+/// that JSON parsers using doubles keep exact).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
 pub struct EventRecord {
     pub name: &'static str,
     pub policy: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escrow: Option<String>,
-    /// Base units, when the event moves or locks tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Base units, when the event moves or locks tokens (serialized as a
+    /// string).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "amount_as_string"
+    )]
     pub amount: Option<u64>,
+    /// The other fields (camelCase names), values as strings.
     pub fields: std::collections::BTreeMap<String, String>,
+}
+
+fn amount_as_string<S: serde::Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_str(&v.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Lowercase hex of `bytes`.

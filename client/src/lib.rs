@@ -4,12 +4,20 @@
 //! - [`instructions`]: pure instruction builders.
 //! - [`accounts`] / [`events`]: decoding of accounts and of the event audit trail.
 //! - [`amount`]: exact decimal-string <-> base-unit conversion.
+//! - [`preflight`]: the program's bounds checked on the client before any
+//!   fee is spent; each refusal names the program error it anticipates.
 //! - [`transport`]: one trait over chains; [`embedded`] implements it with
 //!   LiteSVM running the real program binary.
 //! - [`client`]: `EscrowClient`, which signs, sends and reads.
+//! - [`batch`]: throughput over JSON-RPC: many transactions signed on one
+//!   blockhash, sent concurrently (256 in flight), confirmed in bulk with
+//!   `getSignatureStatuses`, re-signed when their blockhash expires unseen,
+//!   each with its outcome and latency; and the escrow pipeline (create,
+//!   then the instant-tier proof) that never creates an escrow twice.
 
 pub mod accounts;
 pub mod amount;
+pub mod batch;
 pub mod client;
 pub mod deploy;
 pub mod embedded;
@@ -17,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod pda;
+pub mod preflight;
 pub mod rpc;
 pub mod transport;
 

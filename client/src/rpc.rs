@@ -59,13 +59,13 @@ impl RpcTransport {
             .client
             .request_airdrop(to, lamports)
             .await
-            .map_err(network)?;
+            .map_err(|e| self.network(e))?;
         for _ in 0..240 {
             if self
                 .client
                 .confirm_transaction_with_commitment(&signature, self.commitment)
                 .await
-                .map_err(network)?
+                .map_err(|e| self.network(e))?
                 .value
             {
                 return Ok(());
@@ -110,7 +110,10 @@ impl RpcTransport {
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
-        Err(network(last_error.expect("loop ran")))
+        Err(match last_error {
+            Some(e) => self.network(e),
+            None => ClientError::Transport(format!("transaction {signature} not found")),
+        })
     }
 }
 
@@ -121,9 +124,19 @@ fn option<T>(value: OptionSerializer<T>) -> Option<T> {
     }
 }
 
-/// Maps an RPC failure: a preflight rejection carries the program's error
-/// and logs; anything else is a network/transport failure.
-fn network(err: RpcClientError) -> ClientError {
+impl RpcTransport {
+    /// Maps an RPC failure: a preflight rejection carries the program's
+    /// error and logs; an endpoint that cannot be reached (connection
+    /// refused, DNS, timeout, HTTP error status) is
+    /// [`ClientError::Unreachable`] naming this transport's URL; anything
+    /// else is a [`ClientError::Transport`] failure.
+    fn network(&self, err: RpcClientError) -> ClientError {
+        map_rpc_error(&self.client.url(), err)
+    }
+}
+
+/// See [`RpcTransport::network`]; `url` is the endpoint's.
+pub fn map_rpc_error(url: &str, err: RpcClientError) -> ClientError {
     if let ErrorKind::RpcError(RpcError::RpcResponseError {
         data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
         ..
@@ -139,7 +152,45 @@ fn network(err: RpcClientError) -> ClientError {
     if let Some(tx_err) = err.get_transaction_error() {
         return ClientError::from_transaction(tx_err, Vec::new());
     }
+    if let Some(reason) = unreachable_reason(err.kind()) {
+        return ClientError::Unreachable {
+            url: url.to_string(),
+            reason,
+        };
+    }
     ClientError::Transport(err.to_string())
+}
+
+/// Why the endpoint could not be reached, if that is what `kind` says:
+/// the innermost cause of a connection failure ("Connection refused (os
+/// error 111)", "dns error: ..."), a timeout, or an HTTP error status.
+fn unreachable_reason(kind: &ErrorKind) -> Option<String> {
+    match kind {
+        ErrorKind::Reqwest(e) => {
+            if e.is_timeout() {
+                Some(format!("no answer in time ({})", innermost(e)))
+            } else if e.is_connect() {
+                Some(innermost(e))
+            } else if let Some(status) = e.status() {
+                Some(format!("HTTP status {status}"))
+            } else if e.is_request() {
+                Some(innermost(e))
+            } else {
+                None
+            }
+        }
+        ErrorKind::Io(e) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+/// The message of the deepest `source()` of `err` (the OS-level cause).
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
 }
 
 impl Transport for RpcTransport {
@@ -152,7 +203,7 @@ impl Transport for RpcTransport {
             .client
             .get_latest_blockhash_with_commitment(self.commitment)
             .await
-            .map_err(network)?
+            .map_err(|e| self.network(e))?
             .0)
     }
 
@@ -166,13 +217,13 @@ impl Transport for RpcTransport {
             .client
             .send_transaction_with_config(&tx, config)
             .await
-            .map_err(network)?;
+            .map_err(|e| self.network(e))?;
         loop {
             let status = self
                 .client
                 .get_signature_statuses(&[signature])
                 .await
-                .map_err(network)?;
+                .map_err(|e| self.network(e))?;
             if let Some(Some(status)) = status.value.first() {
                 if let Some(err) = &status.err {
                     let logs = self.fetch_outcome(signature).await.err().map(|e| match e {
@@ -193,7 +244,7 @@ impl Transport for RpcTransport {
                 .client
                 .is_blockhash_valid(&blockhash, self.commitment)
                 .await
-                .map_err(network)?
+                .map_err(|e| self.network(e))?
             {
                 return Err(ClientError::Expired { signature });
             }
@@ -212,12 +263,13 @@ impl Transport for RpcTransport {
             .client
             .simulate_transaction_with_config(tx, config)
             .await
-            .map_err(network)?
+            .map_err(|e| self.network(e))?
             .value;
         Ok(Simulation {
             compute_units: result.units_consumed.unwrap_or_default(),
             logs: result.logs.unwrap_or_default(),
-            error: result.err.map(|e| e.to_string()),
+            error: result.err.as_ref().map(|e| e.to_string()),
+            err: result.err.map(Into::into),
         })
     }
 
@@ -226,7 +278,7 @@ impl Transport for RpcTransport {
             .client
             .get_account_with_commitment(address, self.commitment)
             .await
-            .map_err(network)?
+            .map_err(|e| self.network(e))?
             .value)
     }
 
@@ -255,7 +307,7 @@ impl Transport for RpcTransport {
             .client
             .get_program_ui_accounts_with_config(program, config)
             .await
-            .map_err(network)?;
+            .map_err(|e| self.network(e))?;
         Ok(accounts
             .into_iter()
             .filter_map(|(key, ui)| {
@@ -285,7 +337,7 @@ impl Transport for RpcTransport {
             .client
             .get_signatures_for_address_with_config(address, config)
             .await
-            .map_err(network)?;
+            .map_err(|e| self.network(e))?;
         let mut entries = Vec::new();
         // RPC lists newest first; the audit trail reads oldest first.
         for status in signatures.into_iter().rev() {
@@ -329,6 +381,6 @@ impl Transport for RpcTransport {
         self.client
             .get_minimum_balance_for_rent_exemption(len)
             .await
-            .map_err(network)
+            .map_err(|e| self.network(e))
     }
 }

@@ -29,6 +29,9 @@ pub struct Simulation {
     pub logs: Vec<String>,
     /// The failure, as the client would report it after sending.
     pub error: Option<String>,
+    /// The failure itself (build the client's error with
+    /// [`crate::ClientError::from_transaction`] and [`Simulation::logs`]).
+    pub err: Option<solana_transaction_error::TransactionError>,
 }
 
 /// A confirmed transaction that touched an address: for the audit trail.

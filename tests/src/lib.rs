@@ -2,6 +2,7 @@
 //! (the real SBPF binary, never the host build), a 6-decimal test USDC mint,
 //! and deterministic keys so compute-unit figures repeat exactly.
 
+pub mod throughput;
 pub mod validator;
 
 use std::{collections::BTreeMap, path::PathBuf};

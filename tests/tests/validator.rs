@@ -991,10 +991,10 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         let escrow = created["escrow"].as_str().unwrap().to_string();
         assert_eq!(
             (
-                created["escrowId"].as_u64(),
+                n(&created["escrowId"]),
                 created["tier"].as_str(),
-                created["locked"].as_u64(),
-                created["freeBalance"].as_u64(),
+                n(&created["locked"]),
+                n(&created["freeBalance"]),
             ),
             (
                 Some(i),
@@ -1010,7 +1010,7 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         assert_eq!(
             (
                 again["escrow"].as_str(),
-                again["escrowId"].as_u64(),
+                n(&again["escrowId"]),
                 again["alreadyExisted"].as_bool(),
                 again["state"].as_str()
             ),
@@ -1038,10 +1038,10 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         time("escrow show", t);
         assert_eq!(
             (
-                shown["escrowId"].as_u64(),
+                n(&shown["escrowId"]),
                 shown["state"].as_str(),
                 shown["rentPayer"].as_str(),
-                shown["rentLamports"].as_u64()
+                n(&shown["rentLamports"])
             ),
             (
                 Some(i),
@@ -1075,10 +1075,10 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         time("policy show", t);
         assert_eq!(
             (
-                shown["vaultBalance"].as_u64(),
-                shown["locked"].as_u64(),
-                shown["freeBalance"].as_u64(),
-                shown["nextEscrowId"].as_u64()
+                n(&shown["vaultBalance"]),
+                n(&shown["locked"]),
+                n(&shown["freeBalance"]),
+                n(&shown["nextEscrowId"])
             ),
             (
                 Some((490 - 10 * i) * USDC),
@@ -1101,7 +1101,7 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     time("escrow list", t);
     assert_eq!(listed["escrows"].as_array().unwrap().len(), 0, "{listed}");
     let (balance, _) = json(&["mint", "balance", &mint, &provider]);
-    assert_eq!(balance["amount"].as_u64(), Some(50 * USDC));
+    assert_eq!(n(&balance["amount"]), Some(50 * USDC));
 
     // Three agent processes create at once on this policy with the default
     // id: each ends with its own escrow under a distinct id (5, 6, 7).
@@ -1129,7 +1129,7 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         );
         let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(created.get("alreadyExisted").is_none(), "{created}");
-        ids.push(created["escrowId"].as_u64().unwrap());
+        ids.push(n(&created["escrowId"]).unwrap());
     }
     time(
         "escrow create, 3 processes at once (all done)",
@@ -1140,9 +1140,9 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     let (shown, _) = json(&["policy", "show", &policy]);
     assert_eq!(
         (
-            shown["locked"].as_u64(),
-            shown["nextEscrowId"].as_u64(),
-            shown["escrowsCreated"].as_u64()
+            n(&shown["locked"]),
+            n(&shown["nextEscrowId"]),
+            n(&shown["escrowsCreated"])
         ),
         (Some(30 * USDC), Some(8), Some(8))
     );
@@ -1383,6 +1383,139 @@ async fn concurrency(validator: &Validator) -> ((usize, Duration), (usize, Durat
     )
 }
 
+/// The client's batch path (`agent_escrow_client::batch`) on 300 escrows
+/// over 4 policies: 20 of them created beforehand (an earlier attempt that
+/// landed), 10 jobs given twice, then every 10th escrow's create and proof
+/// sent again (same bytes, then re-signed). Exact counts and balances: each
+/// escrow created once and paid once; retries add nothing. Returns (escrows
+/// settled, seconds of the pipeline call); no wall-clock assertion.
+async fn batch_scenario(validator: &Validator) -> (usize, Duration) {
+    use agent_escrow_client::batch::{BatchConfig, BatchSender, BatchTx, Created};
+    use agent_escrow_tests::throughput::{Fleet, PipelineStats};
+    const POLICIES: usize = 4;
+    const PER_POLICY: u64 = 75;
+    const ESCROWS: usize = POLICIES * PER_POLICY as usize;
+    let sender = BatchSender::new(validator.url.clone(), BatchConfig::default());
+    let fleet = Fleet::new(validator, &sender, POLICIES, PER_POLICY, USDC, 0).await;
+    let deadline = fleet.now().await + 3_600;
+    let jobs = fleet.jobs(0..PER_POLICY, deadline);
+    assert_eq!(jobs.len(), ESCROWS);
+
+    // An earlier attempt landed for every 15th escrow: created, not paid.
+    let early: Vec<usize> = (0..ESCROWS).step_by(15).collect();
+    let reports = sender
+        .send(
+            early
+                .iter()
+                .map(|&i| BatchTx::new(&[jobs[i].create_instruction()], jobs[i].agent, &[]))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    assert!(reports.iter().all(|r| r.landed()), "{reports:?}");
+
+    // The pipeline, with 10 jobs given twice.
+    let mut input = jobs.clone();
+    input.extend((0..10).map(|k| jobs[k * 7].clone()));
+    let started = Instant::now();
+    let reports = sender.create_and_settle(&input).await.unwrap();
+    let took = started.elapsed();
+    let stats = PipelineStats::of(&reports);
+    assert_eq!(
+        (
+            stats.duplicates,
+            stats.created_landed,
+            stats.created_earlier,
+            stats.not_created,
+            stats.settled
+        ),
+        (10, ESCROWS - early.len(), early.len(), 0, ESCROWS),
+        "{stats:?}"
+    );
+    for (i, r) in reports.iter().enumerate() {
+        if i >= ESCROWS {
+            assert_eq!(r.duplicate_of, Some((i - ESCROWS) * 7));
+            assert!(r.create.is_none() && r.proof.is_none());
+        } else if early.contains(&i) {
+            // Refused (id used), then found Funded with these terms; or, if
+            // signed on the same blockhash, the very transaction that landed.
+            assert_eq!(r.created, Some(Created::Earlier), "escrow {i}");
+            let create = r.create.as_ref().unwrap();
+            let code = create.result.as_ref().err().and_then(|e| e.program_code());
+            assert!(
+                code == Some(EscrowError::EscrowIdUnavailable.into()) || create.before_batch,
+                "{create:?}"
+            );
+            assert!(r.settled && !r.proof.as_ref().unwrap().before_batch);
+        } else {
+            assert_eq!(r.created, Some(Created::Landed), "escrow {i}");
+            assert!(r.settled && r.latency().is_some(), "{r:?}");
+        }
+    }
+    assert_eq!(
+        (stats.create_signatures, stats.proof_signatures),
+        (ESCROWS - early.len(), ESCROWS)
+    );
+    let books = fleet.books().await;
+    for b in &books {
+        assert_eq!(
+            (
+                b.next_escrow_id,
+                b.escrows_created,
+                b.locked,
+                b.vault,
+                b.provider
+            ),
+            (
+                PER_POLICY,
+                PER_POLICY,
+                0,
+                fleet.deposit - PER_POLICY * USDC,
+                PER_POLICY * USDC
+            ),
+            "{b:?}"
+        );
+    }
+
+    // Retries of every 10th escrow. (a) The same bytes: reported as their
+    // original landing (same signature, before this batch), nothing new.
+    let slice: Vec<usize> = (0..ESCROWS).step_by(10).collect();
+    let again: Vec<_> = slice
+        .iter()
+        .flat_map(|&i| reports[i].create.iter().chain(reports[i].proof.iter()))
+        .filter(|tx| tx.landed())
+        .map(|tx| (tx.signature, BatchTx::signed(tx.transaction.clone())))
+        .collect();
+    let originals: Vec<_> = again.iter().map(|(s, _)| *s).collect();
+    let resent = sender
+        .send(again.into_iter().map(|(_, tx)| tx).collect())
+        .await
+        .unwrap();
+    for (r, original) in resent.iter().zip(&originals) {
+        assert!(
+            r.landed() && r.before_batch && r.signature == *original,
+            "{r:?}"
+        );
+    }
+    // (b) Re-signed: the pipeline creates nothing (the ids are used and the
+    // escrows closed), so no proof is sent.
+    let rerun = sender
+        .create_and_settle(&slice.iter().map(|&i| jobs[i].clone()).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    for r in &rerun {
+        assert_eq!((r.created, r.settled), (None, false), "{r:?}");
+        let err = r.create.as_ref().unwrap().result.as_ref().unwrap_err();
+        assert_eq!(
+            err.program_code(),
+            Some(EscrowError::EscrowIdUnavailable.into()),
+            "{err}"
+        );
+    }
+    assert_eq!(fleet.books().await, books, "retries changed the books");
+    (stats.settled, took)
+}
+
 /// Sequential create + instant settle by one agent.
 async fn sequential(validator: &Validator, cu: &mut ComputeUnits) -> (usize, Duration) {
     let w = World::new(validator, 1).await;
@@ -1514,4 +1647,29 @@ async fn validator_end_to_end() {
         );
     }
     println!("\nsuite wall time: {:.1} s", suite.elapsed().as_secs_f64());
+}
+
+/// The batch path on its own validator (runs before the end-to-end test:
+/// the suite runs one test at a time, in name order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validator_batch_path() {
+    let validator = Validator::start().await;
+    let (settled, took) = batch_scenario(&validator).await;
+    println!(
+        "escrows created and settled, batch path (agent_escrow_client::batch, 4 policies): \
+         {settled} in {:.1} s = {:.0}/s",
+        took.as_secs_f64(),
+        settled as f64 / took.as_secs_f64()
+    );
+}
+
+/// A u64 from the CLI's JSON: a decimal string, a token amount object (its
+/// `amount`), or a small JSON number.
+fn n(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::String(s) => s.parse().ok(),
+        serde_json::Value::Object(o) => o.get("amount").and_then(n),
+        serde_json::Value::Number(x) => x.as_u64(),
+        _ => None,
+    }
 }

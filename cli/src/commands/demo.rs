@@ -36,19 +36,24 @@ const HOUR: i64 = 3_600;
 
 /// One transaction of the scenario, with the policy's funds after it.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Step {
     instruction: &'static str,
     description: String,
     signature: String,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     compute_units: u64,
     /// Policy vault balance not locked by open escrows, base units.
+    #[serde(serialize_with = "crate::output::ser_u64")]
     free_balance: u64,
     /// Base units locked by the policy's open escrows.
+    #[serde(serialize_with = "crate::output::ser_u64")]
     locked: u64,
 }
 
 /// An event with the instruction that emitted it.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct EventEntry {
     instruction: &'static str,
     #[serde(flatten)]
@@ -57,6 +62,7 @@ struct EventEntry {
 
 /// An instruction the program refused, as the scenario expects.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Rejection {
     instruction: &'static str,
     description: String,
@@ -67,41 +73,54 @@ struct Rejection {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Balance {
     party: &'static str,
     token_account: String,
     usdc: String,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     base_units: u64,
 }
 
 /// The policy vault split into free and locked, base units.
 #[derive(Debug, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct Funds {
+    #[serde(serialize_with = "crate::output::ser_u64")]
     vault: u64,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     free: u64,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     locked: u64,
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ComputeUnits {
     instruction: &'static str,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     compute_units: u64,
 }
 
 /// One escrow's rent: paid by the agent at creation, returned when the
 /// account closed (at settlement, or by `escrow_close` for an upstream).
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Rent {
     escrow: String,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     escrow_id: u64,
     task: &'static str,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     paid_lamports: u64,
+    #[serde(serialize_with = "crate::output::ser_u64")]
     returned_lamports: u64,
     returned_by: Option<&'static str>,
 }
 
 /// The whole run, as printed with `--output json`.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Report {
     cluster: String,
     program_id: String,
@@ -139,7 +158,7 @@ pub async fn run(svm: EmbeddedSvm, format: OutputFormat) -> Result<(), CliError>
             _ => serde_json::to_string(&demo.report),
         }
         .map_err(|e| CliError::Output(e.to_string()))?;
-        println!("{text}");
+        crate::outln!("{text}");
         Ok(())
     } else {
         demo.print_summary();
@@ -198,7 +217,7 @@ impl Demo {
 
     fn say(&self, text: impl AsRef<str>) {
         if self.format == OutputFormat::Display {
-            println!("{}", text.as_ref());
+            crate::outln!("{}", text.as_ref());
         }
     }
 
@@ -249,7 +268,7 @@ impl Demo {
                 EscrowEvent::EscrowClosed(e) => Some(e.lamports),
                 _ => record
                     .fields
-                    .get("rent_returned")
+                    .get("rentReturned")
                     .and_then(|r| r.parse().ok()),
             };
             if let (Some(lamports), Some(escrow)) = (returned.filter(|l| *l > 0), &record.escrow) {
@@ -634,7 +653,7 @@ impl Demo {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| value.to_string())
         };
-        println!("\nAudit trail (events decoded from the transaction logs)");
+        crate::outln!("\nAudit trail (events decoded from the transaction logs)");
         for entry in &self.report.events {
             let e = &entry.event;
             let mut line = format!("  {:<16}", e.name);
@@ -662,24 +681,27 @@ impl Demo {
                 };
                 line.push_str(&format!("  {key}={shown}"));
             }
-            println!("{line}");
+            crate::outln!("{line}");
         }
-        println!("\nRejected, as the policy requires");
+        crate::outln!("\nRejected, as the policy requires");
         for r in &self.report.rejected {
-            println!(
+            crate::outln!(
                 "  {}: {} (error {}): {}",
-                r.instruction, r.error_name, r.error_code, r.message
+                r.instruction,
+                r.error_name,
+                r.error_code,
+                r.message
             );
             for d in &r.details {
-                println!("      program log: {d}");
+                crate::outln!("      program log: {d}");
             }
         }
-        println!("\nFinal balances (USDC)");
+        crate::outln!("\nFinal balances (USDC)");
         for b in &self.report.balances {
-            println!("  {:<13} {:>10}  {}", b.party, b.usdc, b.token_account);
+            crate::outln!("  {:<13} {:>10}  {}", b.party, b.usdc, b.token_account);
         }
         let f = &self.report.funds;
-        println!(
+        crate::outln!(
             "  policy vault = free {} + locked {}{}",
             format_usdc(f.free),
             format_usdc(f.locked),
@@ -689,12 +711,14 @@ impl Demo {
                 ""
             }
         );
-        println!("\nEscrow rent (lamports): paid by the agent, returned when each account closed");
+        crate::outln!(
+            "\nEscrow rent (lamports): paid by the agent, returned when each account closed"
+        );
         let (mut paid, mut returned) = (0u64, 0u64);
         for r in &self.report.rent {
             paid += r.paid_lamports;
             returned += r.returned_lamports;
-            println!(
+            crate::outln!(
                 "  #{} {:<12} paid {:>9}  returned {:>9}  by {}",
                 r.escrow_id,
                 r.task,
@@ -703,44 +727,44 @@ impl Demo {
                 r.returned_by.unwrap_or("-")
             );
         }
-        println!("  total        paid {paid:>9}  returned {returned:>9}");
-        println!("\nCompute units per instruction (measured on the SBPF .so)");
+        crate::outln!("  total        paid {paid:>9}  returned {returned:>9}");
+        crate::outln!("\nCompute units per instruction (measured on the SBPF .so)");
         let mut seen: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         for c in &self.report.compute_units {
             seen.entry(c.instruction).or_default().push(c.compute_units);
         }
         for (name, cus) in seen {
             let list: Vec<String> = cus.iter().map(|c| c.to_string()).collect();
-            println!("  {:<22} {}", name, list.join(", "));
+            crate::outln!("  {:<22} {}", name, list.join(", "));
         }
     }
 }
 
 /// Event fields holding base units, shown as USDC in the display output.
 const AMOUNT_FIELDS: &[&str] = &[
-    "vault_balance",
-    "free_balance",
+    "vaultBalance",
+    "freeBalance",
     "locked",
-    "spent_24h",
-    "spent_30d",
-    "per_escrow_max",
-    "daily_cap",
-    "monthly_cap",
-    "instant_max",
-    "delay_max",
-    "provider_amount",
-    "refund_amount",
+    "spent24h",
+    "spent30d",
+    "perEscrowMax",
+    "dailyCap",
+    "monthlyCap",
+    "instantMax",
+    "delayMax",
+    "providerAmount",
+    "refundAmount",
 ];
 
 /// Event fields left out of the display output (in the JSON output).
 const SKIPPED_FIELDS: &[&str] = &[
-    "proof_hash",
-    "task_hash",
+    "proofHash",
+    "taskHash",
     "deadline",
-    "escrow_id",
+    "escrowId",
     "mint",
-    "expires_at",
-    "dispute_timeout",
-    "review_timeout",
-    "max_escrow_duration",
+    "expiresAt",
+    "disputeTimeout",
+    "reviewTimeout",
+    "maxEscrowDuration",
 ];

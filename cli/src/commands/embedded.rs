@@ -35,7 +35,7 @@ pub async fn run(ctx: &Context, command: EmbeddedCommand) -> Result<Report, CliE
             })?;
             svm.airdrop(&to, lamports)?;
             Ok(Report::new(
-                json!({ "to": to.to_string(), "lamports": lamports }),
+                json!({ "to": to.to_string(), "lamports": lamports.to_string() }),
                 format!("Airdropped {sol} SOL to {to}"),
             ))
         }
@@ -44,8 +44,12 @@ pub async fn run(ctx: &Context, command: EmbeddedCommand) -> Result<Report, CliE
             svm.advance_clock(duration);
             let now = agent_escrow_client::transport::Transport::unix_timestamp(svm).await?;
             Ok(Report::new(
-                json!({ "advancedSeconds": duration, "unixTimestamp": now }),
-                format!("Clock advanced by {duration} s (now {now})"),
+                json!({ "advancedSeconds": duration, "now": crate::output::time(now) }),
+                format!(
+                    "Clock advanced by {} (now {})",
+                    crate::output::duration(duration),
+                    crate::output::human_time(now)
+                ),
             ))
         }
     }

@@ -9,19 +9,21 @@ use agent_escrow_client::{
     events::{hex, EscrowEvent},
     instructions,
     pda::{allow_address, escrow_address},
+    preflight::{self, EscrowInstruction, EscrowView, Refusal},
     transport::Transport,
     ClientError, CreateOutcome, Signer,
 };
 use serde_json::{json, Map, Value};
 
 use super::{
-    ensure_ata, escrow_id_of, escrow_info, policy_info, recent_escrow_ids, sha256_file,
-    sign_and_submit, state_name, tier_name, EscrowInfo, PolicyInfo,
+    check, ensure_ata, escrow_id_of, escrow_info, escrow_view, policy_info, policy_view,
+    recent_escrow_ids, sha256_file, state_name, submit_on_escrow, tier_name, EscrowInfo,
+    PolicyInfo,
 };
 use crate::{
     args::{EscrowCommand, ProofSource},
     context::{Context, Submitted},
-    output::{duration, submitted, ui, Report},
+    output::{duration, human_time, submitted, time, token_amount, u64s, ui, Report},
     parse::amount,
     CliError,
 };
@@ -66,34 +68,6 @@ fn object(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
-/// An explicit `--escrow-id` the policy would refuse (EscrowIdUnavailable):
-/// used before (ids are never reused) or outside the 256-id window.
-fn check_escrow_id(info: &PolicyInfo, id: u64) -> Result<(), CliError> {
-    use agent_escrow::constants::ID_WINDOW;
-    let next = info.policy.next_escrow_id;
-    let (low, high) = (
-        next.saturating_sub(ID_WINDOW),
-        next.saturating_add(ID_WINDOW),
-    );
-    if id < low || id >= high {
-        return Err(CliError::Input(format!(
-            "--escrow-id: {id} is outside the ids policy {} accepts now, [{low}, {high}); \
-             omit --escrow-id to use its next id ({next})",
-            info.address
-        )));
-    }
-    let slot = id % ID_WINDOW;
-    let used = info.policy.used_ids[(slot / 64) as usize] & (1u64 << (slot % 64)) != 0;
-    if id < next && used {
-        return Err(CliError::Input(format!(
-            "--escrow-id: id {id} of policy {} was already used (ids are never reused, even \
-             after the escrow is closed); omit --escrow-id to use the next id ({next})",
-            info.address
-        )));
-    }
-    Ok(())
-}
-
 pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliError> {
     match command {
         EscrowCommand::Create {
@@ -113,15 +87,6 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let decimals = info.policy.decimals;
             let base_units = amount("--amount", &value, decimals)?;
             let task_hash = task_hash(task_file, hash)?;
-            if deadline > info.policy.max_escrow_duration {
-                return Err(CliError::Input(format!(
-                    "--deadline: {} is longer than policy {policy} allows (max_escrow_duration {}); \
-                     give a shorter --deadline, or the owner raises the bound with \
-                     `agent-escrow policy update {policy} --max-escrow-duration DURATION`",
-                    duration(deadline),
-                    duration(info.policy.max_escrow_duration)
-                )));
-            }
             let agent = ctx.signer(agent.as_deref(), "agent")?;
             // One open escrow per task: a re-run reports it instead of paying twice.
             if !allow_duplicate {
@@ -133,19 +98,52 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     return Ok(existing_report(ctx, &info, address, existing, open.len()).await);
                 }
             }
-            if let Some(id) = escrow_id {
-                // A retry of the same id is reported by the client; anything
-                // else the program would refuse is named here.
-                if ctx
-                    .client
-                    .escrow(&escrow_address(&policy, id).0)
-                    .await?
-                    .is_none()
-                {
-                    check_escrow_id(&info, id)?;
-                }
-            }
             let now = ctx.client.transport().unix_timestamp().await?;
+            // Every bound the client can know, before any fee is spent. A
+            // retry of an explicit id that already holds an escrow is
+            // reported by the client instead.
+            let first_id = escrow_id.unwrap_or(info.policy.next_escrow_id);
+            let retry = escrow_id.is_some()
+                && ctx
+                    .client
+                    .escrow(&escrow_address(&policy, first_id).0)
+                    .await?
+                    .is_some();
+            if !retry {
+                let vault_amount = ctx.client.token_balance(&info.policy.vault).await?;
+                let allowed = ctx
+                    .client
+                    .transport()
+                    .get_account(&allow_address(&policy, &provider).0)
+                    .await?
+                    .is_some();
+                let upstream = match depends_on {
+                    Some(upstream) => ctx.client.escrow(&upstream).await?,
+                    None => None,
+                };
+                let args = EscrowCreateArgs {
+                    escrow_id: first_id,
+                    bump: 0,
+                    provider,
+                    amount: base_units,
+                    task_hash,
+                    deadline: now.saturating_add(deadline),
+                    verifier,
+                    depends_on,
+                };
+                check(
+                    ctx,
+                    preflight::escrow_create(
+                        &policy_view(&info),
+                        vault_amount,
+                        &agent.pubkey(),
+                        &args,
+                        allowed,
+                        upstream.as_ref(),
+                        now,
+                    ),
+                )?;
+            }
             let mut next = info.policy.next_escrow_id;
             // With the default id, concurrent creates race for `next`: the
             // loser moves up (past the id it lost and the policy's new next)
@@ -169,10 +167,13 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     "Created escrow {address} (id {id}): {} locked for {provider}",
                     ui(base_units, decimals)
                 );
-                let extra = object(
-                    json!({ "escrow": address.to_string(), "escrowId": id, "amount": base_units }),
-                );
-                if ctx.offline() {
+                let extra = object(json!({
+                    "escrow": address.to_string(),
+                    "escrowId": u64s(id),
+                    "amount": token_amount(base_units, decimals),
+                    "deadline": time(now + deadline),
+                }));
+                if ctx.offline() || ctx.dry_run() {
                     // Offline signing: the exact instruction, no read-back retries.
                     let entry = allow_address(&policy, &provider).0;
                     let with_allow = ctx.client.transport().get_account(&entry).await?.is_some();
@@ -185,7 +186,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                         with_allow,
                     );
                     let result = ctx.submit(vec![ix], vec![agent]).await?;
-                    return Ok(submitted(result, &what, extra));
+                    return Ok(submitted(result, &what, extra, Some(decimals)));
                 }
                 let payer = ctx.fee_payer()?;
                 match ctx
@@ -212,19 +213,12 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Address {
             policy,
-            escrow_id,
+            escrow_id: _, // with an id: answered offline (`commands::offline`)
             provider,
             amount: value,
             task_file,
             task_hash: hash,
         } => {
-            if let Some(id) = escrow_id {
-                let address = escrow_address(&policy, id).0;
-                return Ok(Report::new(
-                    json!({ "escrow": address.to_string(), "escrowId": id }),
-                    address.to_string(),
-                ));
-            }
             let (Some(provider), Some(value)) = (provider, value) else {
                 return Err(CliError::Input(
                     "give --escrow-id N, or --provider, --amount and --task-file/--task-hash"
@@ -253,7 +247,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     ui(base_units, info.policy.decimals)
                 ))),
                 [(address, id)] => Ok(Report::new(
-                    json!({ "escrow": address.to_string(), "escrowId": id }),
+                    json!({ "escrow": address.to_string(), "escrowId": id.map(u64s) }),
                     address.to_string(),
                 )),
                 many => {
@@ -290,36 +284,49 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 .await?;
             // Escrow ids are in the addresses only: match the policies' recent ids.
             let mut ids = std::collections::HashMap::new();
-            let mut seen = std::collections::HashSet::new();
-            for (_, e) in &escrows {
-                if seen.insert(e.policy) {
-                    if let Ok(p) = ctx.client.policy(&e.policy).await {
-                        ids.extend(recent_escrow_ids(&e.policy, p.next_escrow_id));
-                    }
+            let mut decimals_of = std::collections::HashMap::new();
+            let policies: std::collections::BTreeSet<Pubkey> =
+                escrows.iter().map(|(_, e)| e.policy).collect();
+            for policy in policies {
+                if let Ok(p) = ctx.client.policy(&policy).await {
+                    ids.extend(recent_escrow_ids(&policy, p.next_escrow_id));
+                    decimals_of.insert(policy, p.decimals);
                 }
             }
             let mut text = format!("{} escrow(s)", escrows.len());
+            if !escrows.is_empty() {
+                text.push_str(&format!(
+                    "\n  {:<44}  {:<7} {:>16}  {:<15} {:<8} {:<25} PROVIDER",
+                    "ESCROW", "ID", "AMOUNT", "STATE", "TIER", "DEADLINE"
+                ));
+            }
             let mut items = Vec::new();
             for (address, escrow) in &escrows {
                 let id = ids.get(address).copied();
+                let decimals = decimals_of.get(&escrow.policy).copied();
                 text.push_str(&format!(
-                    "\n  {address}  #{:<6} {:>14} base units  {:<15} {:<8} provider {}",
+                    "\n  {address:<44}  #{:<6} {:>16}  {:<15} {:<8} {:<25} {}",
                     id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-                    escrow.amount,
+                    decimals
+                        .map(|d| ui(escrow.amount, d))
+                        .unwrap_or_else(|| format!("{} base units", escrow.amount)),
                     state_name(escrow.state),
                     tier_name(escrow.tier),
+                    human_time(escrow.deadline),
                     escrow.provider
                 ));
                 let mut item = json!({
                     "escrow": address.to_string(),
                     "policy": escrow.policy.to_string(),
-                    "escrowId": id,
+                    "escrowId": id.map(u64s),
                     "provider": escrow.provider.to_string(),
-                    "amount": escrow.amount,
+                    "amount": decimals
+                        .map(|d| token_amount(escrow.amount, d))
+                        .unwrap_or_else(|| json!({ "amount": escrow.amount.to_string() })),
                     "state": state_name(escrow.state),
                     "tier": tier_name(escrow.tier),
                     "taskTag": hex(&escrow.task_tag),
-                    "deadline": escrow.deadline,
+                    "deadline": time(escrow.deadline),
                     "dependents": escrow.dependents,
                 });
                 if let Some(obj) = item.as_object_mut() {
@@ -375,7 +382,19 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 &info.keys,
                 proof,
             ));
-            let result = ctx.submit(ixs, vec![provider]).await?;
+            let now = ctx.client.transport().unix_timestamp().await?;
+            check(
+                ctx,
+                preflight::submit_proof(&escrow_view(&info), &provider.pubkey(), &proof, now),
+            )?;
+            let result = submit_on_escrow(
+                ctx,
+                &info,
+                EscrowInstruction::SubmitProof,
+                ixs,
+                vec![provider],
+            )
+            .await?;
             let paid = matches!(&result, Submitted::Sent(o) if o.events.iter().any(|e| e.name() == "EscrowReleased"));
             let mut what = format!(
                 "Proof recorded for escrow {escrow}{}",
@@ -419,46 +438,86 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Approve { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let result = sign_and_submit(ctx, owner.as_deref(), "owner", |signer, payer| {
-                vec![
-                    provider_ata(payer, &info),
-                    instructions::escrow_approve(signer, &info.keys),
-                ]
-            })
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Approve, owner.as_deref(), "owner"),
+                |view, signer, _| preflight::approve(view, signer),
+                |signer, payer| {
+                    vec![
+                        provider_ata(payer, &info),
+                        instructions::escrow_approve(signer, &info.keys),
+                    ]
+                },
+            )
             .await?;
-            let what = format!("Approved and released escrow {escrow}");
+            let what = format!(
+                "Approved and released escrow {escrow}: {} paid to {}",
+                ui(info.escrow.amount, info.policy.policy.decimals),
+                info.escrow.provider
+            );
             Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Veto { escrow, owner } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let result = sign_and_submit(ctx, owner.as_deref(), "owner", |signer, _| {
-                vec![instructions::escrow_veto(
-                    signer,
-                    &info.keys.policy,
-                    &escrow,
-                )]
-            })
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Veto, owner.as_deref(), "owner"),
+                |view, signer, _| preflight::veto(view, signer),
+                |signer, _| {
+                    vec![instructions::escrow_veto(
+                        signer,
+                        &info.keys.policy,
+                        &escrow,
+                    )]
+                },
+            )
             .await?;
-            let what = format!("Vetoed escrow {escrow}: {}", waiting_for_arbiter(&info));
-            Ok(submitted(result, &what, Map::new()))
+            let what = format!(
+                "Vetoed escrow {escrow} ({} to {}): {}",
+                ui(info.escrow.amount, info.policy.policy.decimals),
+                info.escrow.provider,
+                waiting_for_arbiter(&info)
+            );
+            Ok(submitted(
+                result,
+                &what,
+                amount_of(&info),
+                Some(info.policy.policy.decimals),
+            ))
         }
         EscrowCommand::Release { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let result = sign_and_submit(ctx, None, "keypair", |signer, payer| {
-                vec![
-                    provider_ata(payer, &info),
-                    instructions::escrow_release(signer, &info.keys),
-                ]
-            })
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Release, None, "keypair"),
+                |view, _, now| preflight::release(view, now),
+                |signer, payer| {
+                    vec![
+                        provider_ata(payer, &info),
+                        instructions::escrow_release(signer, &info.keys),
+                    ]
+                },
+            )
             .await?;
-            let what = format!("Released escrow {escrow}");
+            let what = format!(
+                "Released escrow {escrow}: {} paid to {}",
+                ui(info.escrow.amount, info.policy.policy.decimals),
+                info.escrow.provider
+            );
             Ok(settlement_report(result, what, &info, Map::new()))
         }
         EscrowCommand::Refund { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let result = sign_and_submit(ctx, None, "keypair", |signer, _| {
-                vec![instructions::escrow_refund(signer, &info.keys)]
-            })
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Refund, None, "keypair"),
+                |view, _, now| preflight::refund(view, now),
+                |signer, _| vec![instructions::escrow_refund(signer, &info.keys)],
+            )
             .await?;
             let what = format!(
                 "Refunded escrow {escrow} (was {}): {} is free again in the policy vault",
@@ -469,16 +528,36 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Dispute { escrow, authority } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let result = sign_and_submit(ctx, authority.as_deref(), "authority", |signer, _| {
-                vec![instructions::escrow_dispute(
-                    signer,
-                    &info.keys.policy,
-                    &escrow,
-                )]
-            })
+            let result = on_escrow(
+                ctx,
+                &info,
+                (
+                    EscrowInstruction::Dispute,
+                    authority.as_deref(),
+                    "authority",
+                ),
+                |view, signer, _| preflight::dispute(view, signer),
+                |signer, _| {
+                    vec![instructions::escrow_dispute(
+                        signer,
+                        &info.keys.policy,
+                        &escrow,
+                    )]
+                },
+            )
             .await?;
-            let what = format!("Disputed escrow {escrow}: {}", waiting_for_arbiter(&info));
-            Ok(submitted(result, &what, Map::new()))
+            let what = format!(
+                "Disputed escrow {escrow} ({} to {}): {}",
+                ui(info.escrow.amount, info.policy.policy.decimals),
+                info.escrow.provider,
+                waiting_for_arbiter(&info)
+            );
+            Ok(submitted(
+                result,
+                &what,
+                amount_of(&info),
+                Some(info.policy.policy.decimals),
+            ))
         }
         EscrowCommand::Resolve {
             escrow,
@@ -486,17 +565,31 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             arbiter,
         } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let arbiter = ctx.signer(arbiter.as_deref(), "arbiter")?;
-            let payer = ctx.fee_payer()?.pubkey();
-            let ixs = vec![
-                provider_ata(&payer, &info),
-                instructions::escrow_resolve(&arbiter.pubkey(), &info.keys, provider_share),
-            ];
-            let result = ctx.submit(ixs, vec![arbiter]).await?;
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Resolve, arbiter.as_deref(), "arbiter"),
+                |view, signer, _| preflight::resolve(view, signer, provider_share),
+                |signer, payer| {
+                    vec![
+                        provider_ata(payer, &info),
+                        instructions::escrow_resolve(signer, &info.keys, provider_share),
+                    ]
+                },
+            )
+            .await?;
+            let amount = info.escrow.amount;
+            let to_provider =
+                u64::try_from(u128::from(amount) * u128::from(provider_share) / 10_000)
+                    .unwrap_or(amount);
+            let d = info.policy.policy.decimals;
             let what = format!(
-                "Resolved escrow {escrow}: {}.{:02}% to the provider, the rest free again in the policy vault",
+                "Resolved escrow {escrow}: {}.{:02}% of {} to the provider ({}), {} free again in the policy vault",
                 provider_share / 100,
-                provider_share % 100
+                provider_share % 100,
+                ui(amount, d),
+                ui(to_provider, d),
+                ui(amount - to_provider, d)
             );
             Ok(settlement_report(
                 result,
@@ -513,8 +606,19 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             let info = escrow_info(ctx, &escrow).await?;
             let agent = ctx.signer(agent.as_deref(), "agent")?;
             let provider = ctx.signer(Some(&provider), "provider")?;
+            check(
+                ctx,
+                preflight::cancel(&escrow_view(&info), &agent.pubkey(), &provider.pubkey()),
+            )?;
             let ix = instructions::escrow_cancel(&agent.pubkey(), &provider.pubkey(), &info.keys);
-            let result = ctx.submit(vec![ix], vec![agent, provider]).await?;
+            let result = submit_on_escrow(
+                ctx,
+                &info,
+                EscrowInstruction::Cancel,
+                vec![ix],
+                vec![agent, provider],
+            )
+            .await?;
             let what = format!(
                 "Cancelled escrow {escrow}: {} is free again in the policy vault",
                 ui(info.escrow.amount, info.policy.policy.decimals)
@@ -523,18 +627,20 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
         }
         EscrowCommand::Close { escrow } => {
             let info = escrow_info(ctx, &escrow).await?;
-            let terminal = EscrowState::from_u8(info.escrow.state).is_some_and(|s| s.is_terminal());
-            if !terminal {
-                return Err(CliError::Input(format!(
-                    "ESCROW: escrow {escrow} is {}, not settled: `escrow close` only closes a \
-                     settled escrow kept open for its dependents (an escrow closes by itself \
-                     when it settles)",
-                    state_name(info.escrow.state)
-                )));
-            }
-            let cranker = ctx.signer(None, "keypair")?;
-            let ix = instructions::escrow_close(&cranker.pubkey(), &escrow, &info.keys.rent_payer);
-            let result = ctx.submit(vec![ix], vec![cranker]).await?;
+            let result = on_escrow(
+                ctx,
+                &info,
+                (EscrowInstruction::Close, None, "keypair"),
+                |view, _, _| preflight::close(view),
+                |signer, _| {
+                    vec![instructions::escrow_close(
+                        signer,
+                        &escrow,
+                        &info.keys.rent_payer,
+                    )]
+                },
+            )
+            .await?;
             Ok(submitted(
                 result,
                 &format!(
@@ -542,8 +648,9 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     info.lamports, info.keys.rent_payer
                 ),
                 object(
-                    json!({ "rentReturned": info.lamports, "rentPayer": info.keys.rent_payer.to_string() }),
+                    json!({ "rentReturned": u64s(info.lamports), "rentPayer": info.keys.rent_payer.to_string() }),
                 ),
+                Some(info.policy.policy.decimals),
             ))
         }
     }
@@ -568,10 +675,13 @@ fn created_report(
             ui(created.locked, decimals)
         ));
         extra.insert("tier".into(), format!("{:?}", created.tier).into());
-        extra.insert("freeBalance".into(), created.free_balance.into());
-        extra.insert("locked".into(), created.locked.into());
+        extra.insert(
+            "freeBalance".into(),
+            token_amount(created.free_balance, decimals),
+        );
+        extra.insert("locked".into(), token_amount(created.locked, decimals));
     }
-    submitted(Submitted::Sent(outcome), &what, extra)
+    submitted(Submitted::Sent(outcome), &what, extra, Some(decimals))
 }
 
 /// The report when an open escrow already pays this provider this amount
@@ -591,7 +701,10 @@ async fn existing_report(
     };
     let mut report = match escrow_info(ctx, address).await {
         Ok(info) => escrow_report(ctx, &info, id).await,
-        Err(_) => Report::new(json!({ "escrow": address.to_string(), "escrowId": id }), ""),
+        Err(_) => Report::new(
+            json!({ "escrow": address.to_string(), "escrowId": id.map(u64s) }),
+            "",
+        ),
     };
     report.text = format!(
         "Escrow {address} already exists{more}: an open escrow ({}) of this policy pays {} to {} \
@@ -658,7 +771,7 @@ fn settlement_report(
     if let Submitted::Sent(outcome) = &result {
         let settled = outcome.events.iter().find_map(|e| {
             let record = e.record();
-            let rent = record.fields.get("rent_returned")?.parse::<u64>().ok()?;
+            let rent = record.fields.get("rentReturned")?.parse::<u64>().ok()?;
             (record.escrow.as_deref() == Some(info.address.to_string().as_str())).then_some(rent)
         });
         if let Some(rent) = settled {
@@ -674,10 +787,13 @@ fn settlement_report(
                     info.escrow.dependents, info.address
                 ));
             }
-            extra.insert("rentReturned".into(), rent.into());
+            extra.insert("rentReturned".into(), u64s(rent));
         }
     }
-    submitted(result, &what, extra)
+    if !extra.contains_key("amount") {
+        extra.extend(amount_of(info));
+    }
+    submitted(result, &what, extra, Some(info.policy.policy.decimals))
 }
 
 /// `escrow show`: the escrow, and what happens next.
@@ -700,7 +816,7 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
             refundable_at = Some(e.deadline);
             format!(
                 "waits for the provider's proof until {}; then anyone can refund it",
-                e.deadline
+                human_time(e.deadline)
             )
         }
         Some(EscrowState::ProofSubmitted) => {
@@ -711,16 +827,19 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
             match (e.tier, dependency_released) {
                 (_, false) => format!(
                     "waits for its dependency to be released; anyone can refund it from {}",
-                    e.state_at.saturating_add(p.review_timeout)
+                    human_time(e.state_at.saturating_add(p.review_timeout))
                 ),
                 (2, true) => format!(
                     "waits for the owner's approval; anyone can refund it from {}",
-                    e.state_at.saturating_add(p.review_timeout)
+                    human_time(e.state_at.saturating_add(p.review_timeout))
                 ),
                 (1, true) => {
                     let at = e.state_at.saturating_add(p.delay_seconds);
                     releasable_at = Some(at);
-                    format!("anyone can release it from {at}, unless the owner vetoes it")
+                    format!(
+                        "anyone can release it from {}, unless the owner vetoes it",
+                        human_time(at)
+                    )
                 }
                 _ => {
                     releasable_at = Some(e.state_at);
@@ -732,8 +851,9 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
             let at = e.state_at.saturating_add(p.dispute_timeout);
             refundable_at = Some(at);
             format!(
-                "waits for the arbiter {} (or the owner) to resolve it; anyone can refund it from {at}",
-                p.arbiter
+                "waits for the arbiter {} (or the owner) to resolve it; anyone can refund it from {}",
+                p.arbiter,
+                human_time(at)
             )
         }
         _ if e.dependents > 0 => format!(
@@ -750,23 +870,23 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
     let json = json!({
         "escrow": info.address.to_string(),
         "policy": e.policy.to_string(),
-        "escrowId": id,
+        "escrowId": id.map(u64s),
         "provider": e.provider.to_string(),
-        "amount": e.amount,
+        "amount": token_amount(e.amount, d),
         "state": state_name(e.state),
         "tier": tier_name(e.tier),
         "taskTag": hex(&e.task_tag),
-        "createdAt": e.created_at,
-        "deadline": e.deadline,
-        "stateAt": e.state_at,
+        "createdAt": time(e.created_at),
+        "deadline": time(e.deadline),
+        "stateAt": time(e.state_at),
         "verifier": info.verifier.map(|k| k.to_string()),
         "dependsOn": info.depends_on.map(|k| k.to_string()),
         "dependents": e.dependents,
         "arbiter": p.arbiter.to_string(),
         "rentPayer": e.rent_payer.to_string(),
-        "rentLamports": info.lamports,
-        "releasableAt": releasable_at,
-        "refundableAt": refundable_at,
+        "rentLamports": u64s(info.lamports),
+        "releasableAt": releasable_at.map(time),
+        "refundableAt": refundable_at.map(time),
     });
     let text = format!(
         "Escrow: {}\nPolicy: {}\nId: {}\nProvider: {}\nAmount: {}\nState: {}\nTier: {}\n\
@@ -781,8 +901,8 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
         ui(e.amount, d),
         state_name(e.state),
         tier_name(e.tier),
-        e.created_at,
-        e.deadline,
+        human_time(e.created_at),
+        human_time(e.deadline),
         hex(&e.task_tag),
         info.verifier
             .map(|k| k.to_string())
@@ -801,6 +921,35 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
         },
     );
     Report::new(json, text)
+}
+
+/// An instruction on the escrow of `info`, signed by `role` (`source`,
+/// else `-k`): the preflight `check` (the escrow's view, the signer's key,
+/// the cluster's unix time), then `build` (signer, fee payer), then sent
+/// with [`submit_on_escrow`].
+async fn on_escrow(
+    ctx: &Context,
+    info: &EscrowInfo,
+    (instruction, source, role): (EscrowInstruction, Option<&str>, &str),
+    check_fn: impl FnOnce(&EscrowView, &Pubkey, i64) -> Result<(), Refusal>,
+    build: impl FnOnce(
+        &Pubkey,
+        &Pubkey,
+    ) -> Vec<
+        agent_escrow_client::anchor_lang::solana_program::instruction::Instruction,
+    >,
+) -> Result<Submitted, CliError> {
+    let signer = ctx.signer(source, role)?;
+    let now = ctx.client.transport().unix_timestamp().await?;
+    check(ctx, check_fn(&escrow_view(info), &signer.pubkey(), now))?;
+    let payer = ctx.fee_payer()?.pubkey();
+    let ixs = build(&signer.pubkey(), &payer);
+    submit_on_escrow(ctx, info, instruction, ixs, vec![signer]).await
+}
+
+/// `{"amount": <token amount>}` of an escrow, for settle reports.
+fn amount_of(info: &EscrowInfo) -> Map<String, Value> {
+    object(json!({ "amount": token_amount(info.escrow.amount, info.policy.policy.decimals) }))
 }
 
 /// The provider's ATA, created in the paying transaction if missing.

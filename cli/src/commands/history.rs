@@ -3,7 +3,31 @@
 use agent_escrow_client::anchor_lang::prelude::Pubkey;
 use serde_json::json;
 
-use crate::{args::HistoryArgs, context::Context, output::Report, CliError};
+use crate::{
+    args::HistoryArgs,
+    context::Context,
+    output::{event_json, explorer_link, human_time, time, ui, Report},
+    CliError,
+};
+
+/// Event fields holding base units: shown in token units.
+const AMOUNT_FIELDS: &[&str] = &[
+    "vaultBalance",
+    "freeBalance",
+    "locked",
+    "spent24h",
+    "spent30d",
+    "perEscrowMax",
+    "dailyCap",
+    "monthlyCap",
+    "instantMax",
+    "delayMax",
+    "providerAmount",
+    "refundAmount",
+];
+
+/// Event fields holding unix times: shown local/UTC.
+const TIME_FIELDS: &[&str] = &["deadline", "expiresAt"];
 
 pub async fn run(ctx: &Context, args: HistoryArgs) -> Result<Report, CliError> {
     let address: Pubkey = match (args.policy, args.escrow) {
@@ -15,38 +39,79 @@ pub async fn run(ctx: &Context, args: HistoryArgs) -> Result<Report, CliError> {
             ))
         }
     };
-    let items = ctx.client.history(&address, args.limit).await?;
+    // The mint's decimals, to show amounts in token units: the policy's (for
+    // an escrow, its policy's, from the first event that names it).
+    let (items, truncated) = ctx.client.history_page(&address, args.limit).await?;
+    let policy = items
+        .iter()
+        .flat_map(|i| i.events.iter())
+        .map(|e| e.record().policy)
+        .next();
+    let decimals = match policy.and_then(|p| p.parse::<Pubkey>().ok()) {
+        Some(policy) => ctx.client.policy(&policy).await.ok().map(|p| p.decimals),
+        None => None,
+    };
     let mut text = format!("Audit trail of {address}: {} transaction(s)", items.len());
+    if truncated {
+        text.push_str(&format!(
+            " (stopped at --limit {}: older transactions were not read; raise --limit to see them)",
+            args.limit
+        ));
+    }
     let mut entries = Vec::new();
     for item in &items {
+        text.push_str(&format!(
+            "\n  {}  {}",
+            item.block_time
+                .map(human_time)
+                .unwrap_or_else(|| "time unknown".into()),
+            item.signature
+        ));
+        if let Some(link) = explorer_link(&item.signature.to_string()) {
+            text.push_str(&format!("\n    {link}"));
+        }
         for event in &item.events {
             let record = event.record();
-            let mut line = format!(
-                "\n  {:<12} {:<18}",
-                item.block_time.map(|t| t.to_string()).unwrap_or_default(),
-                record.name
-            );
+            let mut line = format!("\n    {:<18}", record.name);
             if let Some(amount) = record.amount {
-                line.push_str(&format!(" amount={amount}"));
+                line.push_str(&format!(" amount={}", amount_text(amount, decimals)));
             }
             if let Some(escrow) = &record.escrow {
                 line.push_str(&format!(" escrow={escrow}"));
             }
             for (key, value) in &record.fields {
-                line.push_str(&format!(" {key}={value}"));
+                let shown = match value.parse::<i64>() {
+                    Ok(v) if TIME_FIELDS.contains(&key.as_str()) && v > 0 => human_time(v),
+                    _ => match value.parse::<u64>() {
+                        Ok(v) if AMOUNT_FIELDS.contains(&key.as_str()) => amount_text(v, decimals),
+                        _ => value.clone(),
+                    },
+                };
+                line.push_str(&format!(" {key}={shown}"));
             }
             text.push_str(&line);
-            let mut value =
-                serde_json::to_value(&record).map_err(|e| CliError::Output(e.to_string()))?;
+            let mut value = event_json(event, decimals);
             if let Some(obj) = value.as_object_mut() {
                 obj.insert("signature".into(), item.signature.to_string().into());
-                obj.insert("blockTime".into(), json!(item.block_time));
+                obj.insert("blockTime".into(), json!(item.block_time.map(time)));
             }
             entries.push(value);
         }
     }
     Ok(Report::new(
-        json!({ "address": address.to_string(), "events": entries }),
+        json!({
+            "address": address.to_string(),
+            "events": entries,
+            "limit": args.limit.to_string(),
+            "truncated": truncated,
+        }),
         text,
     ))
+}
+
+fn amount_text(base_units: u64, decimals: Option<u8>) -> String {
+    match decimals {
+        Some(d) => ui(base_units, d),
+        None => format!("{base_units} base units"),
+    }
 }

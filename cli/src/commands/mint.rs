@@ -2,16 +2,14 @@
 //! (the devnet USDC mint 4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU is
 //! Circle's; it cannot be minted here).
 
-use agent_escrow_client::{
-    accounts::mint_decimals, pda::associated_token_address, transport::Transport, Keypair, Signer,
-};
+use agent_escrow_client::{pda::associated_token_address, transport::Transport, Keypair, Signer};
 use serde_json::json;
 
-use super::ensure_ata;
+use super::{ensure_ata, mint_account};
 use crate::{
     args::MintCommand,
     context::Context,
-    output::{submitted, ui, Report},
+    output::{submitted, token_amount, ui, Report},
     parse::amount,
     CliError,
 };
@@ -42,6 +40,7 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
                 crate::context::Submitted::Sent(outcome),
                 &what,
                 extra.as_object().cloned().unwrap_or_default(),
+                Some(decimals),
             ))
         }
         MintCommand::To {
@@ -49,14 +48,7 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
             owner,
             amount: value,
         } => {
-            let account = ctx
-                .client
-                .transport()
-                .get_account(&mint)
-                .await?
-                .ok_or_else(|| CliError::Input(format!("MINT: no account at {mint}")))?;
-            let decimals = mint_decimals(&account.data)
-                .map_err(|_| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
+            let (account, decimals) = mint_account(ctx, "MINT", &mint).await?;
             let base_units = amount("AMOUNT", &value, decimals)?;
             let authority = ctx.signer(None, "keypair")?;
             let payer = ctx.fee_payer()?;
@@ -83,21 +75,15 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
             Ok(submitted(
                 result,
                 &what,
-                json!({ "tokenAccount": ata.to_string(), "amount": base_units })
+                json!({ "tokenAccount": ata.to_string(), "amount": token_amount(base_units, decimals) })
                     .as_object()
                     .cloned()
                     .unwrap_or_default(),
+                Some(decimals),
             ))
         }
         MintCommand::Balance { mint, owner } => {
-            let account = ctx
-                .client
-                .transport()
-                .get_account(&mint)
-                .await?
-                .ok_or_else(|| CliError::Input(format!("MINT: no account at {mint}")))?;
-            let decimals = mint_decimals(&account.data)
-                .map_err(|_| CliError::Input(format!("MINT: {mint} is not a token mint")))?;
+            let (account, decimals) = mint_account(ctx, "MINT", &mint).await?;
             // OWNER may be a token account itself, else it is the ATA's owner.
             let direct = ctx
                 .client
@@ -111,7 +97,7 @@ pub async fn run(ctx: &Context, command: MintCommand) -> Result<Report, CliError
                 associated_token_address(&owner, &mint, &account.owner)
             };
             let balance = ctx.client.token_balance(&token_account).await?;
-            let json = json!({ "tokenAccount": token_account.to_string(), "amount": balance, "uiAmount": ui(balance, decimals) });
+            let json = json!({ "tokenAccount": token_account.to_string(), "amount": token_amount(balance, decimals) });
             Ok(Report::new(
                 json,
                 format!("{} ({token_account})", ui(balance, decimals)),

@@ -6,6 +6,7 @@ pub mod escrow;
 pub mod history;
 pub mod keygen;
 pub mod mint;
+pub mod nonce;
 pub mod policy;
 
 use agent_escrow::state::{Escrow, Policy};
@@ -14,15 +15,135 @@ use agent_escrow_client::{
     anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction},
     instructions::EscrowAccounts,
     pda::escrow_address,
+    preflight::{EscrowInstruction, EscrowView, PolicyView, Refusal},
     transport::Transport,
 };
 use anchor_spl::associated_token::spl_associated_token_account;
 
 use crate::{
-    context::{Context, Submitted},
+    args::{Cli, Command, EscrowCommand, PolicyCommand},
+    context::{Context, Settings, Signers, Submitted},
     output::{submitted, Report},
     CliError,
 };
+
+/// Runs a command that needs a chain.
+pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
+    match command {
+        Command::Policy(command) => policy::run(ctx, command).await,
+        Command::Escrow(command) => escrow::run(ctx, command).await,
+        Command::History(command) => history::run(ctx, command).await,
+        Command::Mint(command) => mint::run(ctx, command).await,
+        Command::Embedded(command) => embedded::run(ctx, command).await,
+        Command::Nonce(command) => nonce::run(ctx, command).await,
+        Command::Blockhash => {
+            let hash = ctx.client.transport().latest_blockhash().await?;
+            Ok(Report::new(
+                serde_json::json!({ "blockhash": hash.to_string() }),
+                hash.to_string(),
+            ))
+        }
+        Command::Keygen(_) | Command::Demo | Command::Completions { .. } => Err(CliError::Input(
+            "this command runs without a chain context".into(),
+        )),
+    }
+}
+
+/// Runs the commands that need no chain (no RPC, no embedded SVM, no
+/// program binary): `keygen`, `policy address`, `escrow address
+/// --escrow-id`, `completions`. `None` for every other command.
+pub fn offline(cli: &Cli, matches: &clap::ArgMatches) -> Result<Option<Report>, CliError> {
+    use agent_escrow_client::pda::policy_address;
+    use serde_json::json;
+    Ok(Some(match &cli.command {
+        Command::Keygen(command) => {
+            let settings = Settings::resolve(cli)?;
+            keygen::run(&Signers::new(cli, &settings, matches.clone()), command)?
+        }
+        Command::Policy(PolicyCommand::Address { owner, agent, mint }) => {
+            let policy = policy_address(owner, agent, mint).0;
+            Report::new(json!({ "policy": policy.to_string() }), policy.to_string())
+        }
+        Command::Escrow(EscrowCommand::Address {
+            policy,
+            escrow_id: Some(id),
+            ..
+        }) => {
+            let address = escrow_address(policy, *id).0;
+            Report::new(
+                json!({ "escrow": address.to_string(), "escrowId": id.to_string() }),
+                address.to_string(),
+            )
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "agent-escrow", &mut script);
+            let script = String::from_utf8_lossy(&script).to_string();
+            Report::new(
+                json!({ "shell": format!("{shell:?}").to_lowercase(), "script": script }),
+                script,
+            )
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Whether `command` sends exactly one transaction through
+/// [`Context::submit`], and so can be signed offline (`--sign-only`,
+/// `--blockhash`) or simulated (`--dry-run`).
+fn sends_one_transaction(command: &Command) -> bool {
+    match command {
+        Command::Policy(c) => !matches!(
+            c,
+            PolicyCommand::Address { .. } | PolicyCommand::Show { .. } | PolicyCommand::List { .. }
+        ),
+        Command::Escrow(c) => !matches!(
+            c,
+            EscrowCommand::Address { .. }
+                | EscrowCommand::Show { .. }
+                | EscrowCommand::List { .. }
+                | EscrowCommand::Attest { .. }
+        ),
+        Command::Nonce(c) => matches!(c, crate::args::NonceCommand::Create { .. }),
+        _ => false,
+    }
+}
+
+/// Refuses `--sign-only`, `--blockhash` and `--dry-run` for commands that
+/// cannot honour them (reads, keys, test tools, multi-transaction helpers),
+/// instead of silently ignoring them.
+pub fn check_modes(cli: &Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
+    if sends_one_transaction(&cli.command) {
+        return Ok(());
+    }
+    let flag = if cli.sign_only {
+        "--sign-only"
+    } else if cli.dry_run {
+        "--dry-run"
+    } else if cli.blockhash.is_some() {
+        "--blockhash"
+    } else {
+        return Ok(());
+    };
+    let mut name = vec!["agent-escrow"];
+    let mut current = matches;
+    while let Some((sub, sub_matches)) = current.subcommand() {
+        name.push(sub);
+        current = sub_matches;
+    }
+    Err(CliError::Input(format!(
+        "{flag}: `{}` does not send one transaction, so it cannot be {}; drop {flag} \
+         (it applies to the policy and escrow commands that sign, e.g. `policy deposit`, \
+         `escrow create`, `escrow approve`)",
+        name.join(" "),
+        if flag == "--dry-run" {
+            "simulated"
+        } else {
+            "signed offline"
+        }
+    )))
+}
 
 /// A policy with what commands need next to it.
 pub struct PolicyInfo {
@@ -36,6 +157,8 @@ pub struct PolicyInfo {
 pub struct EscrowInfo {
     pub address: Pubkey,
     pub escrow: Escrow,
+    /// State of the `depends_on` escrow (kept open while this one is open).
+    pub upstream: Option<agent_escrow::state::EscrowState>,
     /// The optional keys after the fixed part.
     pub verifier: Option<Pubkey>,
     pub depends_on: Option<Pubkey>,
@@ -72,9 +195,18 @@ pub async fn escrow_info(ctx: &Context, address: &Pubkey) -> Result<EscrowInfo, 
         .map_err(|e| not_found(e, "escrow", address))?;
     let policy = policy_info(ctx, &escrow.policy).await?;
     let keys = ctx.client.escrow_accounts(address).await?;
+    let upstream = match depends_on {
+        Some(upstream) => ctx
+            .client
+            .escrow(&upstream)
+            .await?
+            .and_then(|u| agent_escrow::state::EscrowState::from_u8(u.state)),
+        None => None,
+    };
     Ok(EscrowInfo {
         address: *address,
         escrow,
+        upstream,
         verifier,
         depends_on,
         lamports: account.lamports,
@@ -170,6 +302,35 @@ fn not_found(err: agent_escrow_client::ClientError, what: &str, address: &Pubkey
     }
 }
 
+/// The mint at `mint` and its decimals, or an input error for `flag` that
+/// says what the address holds instead (nothing, a policy, another account).
+pub async fn mint_account(
+    ctx: &Context,
+    flag: &str,
+    mint: &Pubkey,
+) -> Result<(agent_escrow_client::Account, u8), CliError> {
+    let Some(account) = ctx.client.transport().get_account(mint).await? else {
+        return Err(CliError::Input(format!(
+            "{flag}: no account at {mint} on {}; create a test mint with `agent-escrow mint create`",
+            ctx.backend().describe()
+        )));
+    };
+    match agent_escrow_client::accounts::decode_mint(&account) {
+        Ok(decimals) => Ok((account, decimals)),
+        Err(e) => {
+            let what = match agent_escrow_client::accounts::decode_policy(&account.data) {
+                Ok(policy) if account.owner == agent_escrow_client::pda::PROGRAM_ID => {
+                    format!("it is an agent-escrow policy (its mint is {})", policy.mint)
+                }
+                _ => format!("{e}; the account is owned by {}", account.owner),
+            };
+            Err(CliError::Input(format!(
+                "{flag}: {mint} is not a token mint: {what}. Give the mint's address"
+            )))
+        }
+    }
+}
+
 /// Creates `owner`'s ATA for `mint` in the same transaction if it is missing
 /// (idempotent instruction: harmless when it exists).
 pub fn ensure_ata(
@@ -216,18 +377,52 @@ pub fn sha256_file(flag: &str, path: &std::path::Path) -> Result<[u8; 32], CliEr
     Ok(agent_escrow_client::sha256(&bytes))
 }
 
+/// A preflight check ([`agent_escrow_client::preflight`]): its refusal is
+/// the command's error, before anything is signed or sent, unless
+/// `--skip-checks`.
+pub fn check<T>(ctx: &Context, result: Result<T, Refusal>) -> Result<Option<T>, CliError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(refusal) if ctx.skip_checks() => {
+            log::info!("--skip-checks: sending although {refusal}");
+            Ok(None)
+        }
+        Err(refusal) => Err(refusal.into()),
+    }
+}
+
+/// The preflight view of an escrow.
+pub fn escrow_view(info: &EscrowInfo) -> EscrowView<'_> {
+    EscrowView {
+        policy: policy_view(&info.policy),
+        address: info.address,
+        escrow: &info.escrow,
+        upstream: info.upstream,
+    }
+}
+
+/// The preflight view of a policy.
+pub fn policy_view(info: &PolicyInfo) -> PolicyView<'_> {
+    PolicyView {
+        address: info.address,
+        policy: &info.policy,
+    }
+}
+
 /// The common shape of a command: resolve the signer for `role` (`source`,
-/// else `-k`), build the instructions from its pubkey and the fee payer's,
-/// send (or sign offline), report `what`.
+/// else `-k`), run `check` on its pubkey (preflight), build the
+/// instructions from its pubkey and the fee payer's, send (or sign
+/// offline), report `what`.
 pub async fn sign_and_send(
     ctx: &Context,
     source: Option<&str>,
     role: &str,
     what: String,
+    check: impl FnOnce(&Pubkey) -> Result<(), Refusal>,
     build: impl FnOnce(&Pubkey, &Pubkey) -> Vec<Instruction>,
 ) -> Result<Report, CliError> {
-    let result = sign_and_submit(ctx, source, role, build).await?;
-    Ok(submitted(result, &what, Default::default()))
+    let result = sign_and_submit(ctx, source, role, check, build).await?;
+    Ok(submitted(result, &what, Default::default(), None))
 }
 
 /// As [`sign_and_send`], returning the raw result for the caller to report.
@@ -235,10 +430,34 @@ pub async fn sign_and_submit(
     ctx: &Context,
     source: Option<&str>,
     role: &str,
+    check: impl FnOnce(&Pubkey) -> Result<(), Refusal>,
     build: impl FnOnce(&Pubkey, &Pubkey) -> Vec<Instruction>,
 ) -> Result<Submitted, CliError> {
     let signer = ctx.signer(source, role)?;
+    self::check(ctx, check(&signer.pubkey()))?;
     let payer = ctx.fee_payer()?.pubkey();
     let instructions = build(&signer.pubkey(), &payer);
     ctx.submit(instructions, vec![signer]).await
+}
+
+/// Sends an instruction on the escrow of `info`. If the program refuses it
+/// as `InvalidEscrowState` (the escrow changed since it was read), the
+/// error is reworded from a fresh read: the current and the required state,
+/// or that the escrow settled and closed.
+pub async fn submit_on_escrow(
+    ctx: &Context,
+    info: &EscrowInfo,
+    instruction: EscrowInstruction,
+    instructions: Vec<Instruction>,
+    signers: Vec<Box<dyn agent_escrow_client::Signer>>,
+) -> Result<Submitted, CliError> {
+    match ctx.submit(instructions, signers).await {
+        Err(CliError::Client(err @ agent_escrow_client::ClientError::Program(_))) => {
+            let now = ctx.client.escrow(&info.address).await.ok().flatten();
+            Err(err
+                .with_escrow_state(instruction, &info.address, now.as_ref())
+                .into())
+        }
+        other => other,
+    }
 }
