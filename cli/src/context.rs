@@ -253,6 +253,11 @@ impl Context {
                     Some(path) => path.clone(),
                     None => default_state_path()?,
                 };
+                log::info!(
+                    "embedded chain: program {}, state {}",
+                    so.display(),
+                    state.display()
+                );
                 let lock = StateLock::acquire(&state, |lock| {
                     eprintln!(
                         "Waiting for {}: another agent-escrow command is using this embedded chain",
@@ -394,6 +399,11 @@ impl Context {
             let mut tx = Transaction::new_with_payer(&instructions, Some(&payer.pubkey()));
             tx.message.recent_blockhash = blockhash;
             let simulation = self.client.transport().simulate_transaction(&tx).await?;
+            log::info!(
+                "simulated: {} compute units, error {:?}",
+                simulation.compute_units,
+                simulation.error
+            );
             if let Some(err) = simulation.err {
                 return Err(ClientError::from_transaction(err, simulation.logs)
                     .with_instructions(&instructions)
@@ -406,12 +416,25 @@ impl Context {
         }
         let Some(blockhash) = blockhash else {
             let (first, rest) = all.split_first().expect("payer is present");
+            log::info!(
+                "sending {} instruction(s) on {}, fee payer {}",
+                instructions.len(),
+                self.backend().describe(),
+                first.pubkey()
+            );
             let spinner = self.spinner("Sending transaction and waiting for confirmation");
             let sent = self.client.send(&instructions, *first, rest).await;
             if let Some(spinner) = spinner {
                 spinner.finish_and_clear();
             }
-            return Ok(Submitted::Sent(sent?));
+            let sent = sent?;
+            log::info!(
+                "confirmed {} ({} compute units, {} event(s))",
+                sent.signature,
+                sent.compute_units,
+                sent.events.len()
+            );
+            return Ok(Submitted::Sent(sent));
         };
         let mut instructions = self
             .client

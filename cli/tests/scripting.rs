@@ -621,3 +621,225 @@ fn json_errors_modes_and_dry_run() {
         "{err}"
     );
 }
+
+#[test]
+fn durable_nonce_offline_approval_outlives_the_blockhash() {
+    // The owner signs an approval offline against a durable nonce; many
+    // transactions (and blockhashes) later the agent submits it.
+    let w = world();
+    let e = &w.env;
+    let escrow = w.create("90", "nonce", &[]); // approval tier (above delay_max 60)
+    w.prove(&escrow);
+    let nonce_key = e.path("nonce.json");
+    let nonce = e.json(&["keygen", "new", "-o", &nonce_key])["pubkey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = e.json(&[
+        "-k",
+        &w.owner.path,
+        "nonce",
+        "create",
+        &nonce_key,
+        "--authority",
+        &w.owner.pubkey,
+    ]);
+    assert_eq!(created["nonceAccount"], nonce.as_str());
+    let shown = e.json(&["nonce", "show", &nonce]);
+    assert_eq!(shown["authority"], w.owner.pubkey.as_str());
+    let value = shown["nonce"].as_str().unwrap().to_string();
+    let offline = [
+        "escrow",
+        "approve",
+        &escrow,
+        "--nonce",
+        &nonce,
+        "--blockhash",
+        &value,
+    ];
+    let signed = e.json(
+        &[
+            &offline[..],
+            &[
+                "--fee-payer",
+                &w.agent.pubkey,
+                "-k",
+                &w.owner.path,
+                "--nonce-authority",
+                &w.owner.path,
+                "--sign-only",
+            ],
+        ]
+        .concat(),
+    );
+    let signer = signed["signers"][0].as_str().unwrap().to_string();
+    assert!(
+        signer.starts_with(&format!("{}=", w.owner.pubkey)),
+        "{signed}"
+    );
+    // Time and blocks pass: the blockhash the owner saw is long gone.
+    for _ in 0..3 {
+        e.ok(&["-k", &w.owner.path, "policy", "deposit", &w.policy, "1"]);
+    }
+    e.ok(&["embedded", "advance", "10m"]);
+    let submit = [
+        &offline[..],
+        &[
+            "-k",
+            &w.agent.path,
+            "--owner",
+            &w.owner.pubkey,
+            "--nonce-authority",
+            &w.owner.pubkey,
+            "--signer",
+            &signer,
+        ],
+    ]
+    .concat();
+    let out = e.json(&submit);
+    assert_eq!(out["events"][0]["name"], "EscrowReleased", "{out}");
+    assert_eq!(w.balance(&w.provider.pubkey), 90 * USDC);
+    // The nonce moved on: the same signed message cannot land twice.
+    let after = e.json(&["nonce", "show", &nonce]);
+    assert_ne!(after["nonce"], value.as_str());
+    let err = e.fails(&submit, 2);
+    assert!(err.contains("is settled (Released) and closed"), "{err}");
+    let err = e.fails(
+        &[
+            "-k",
+            &w.owner.path,
+            "policy",
+            "deposit",
+            &w.policy,
+            "1",
+            "--nonce",
+            &nonce,
+            "--blockhash",
+            &value,
+        ],
+        2,
+    );
+    assert!(
+        err.contains(&format!(
+            "--blockhash: {value} is not the nonce stored in {nonce}"
+        )),
+        "{err}"
+    );
+    // A signer that is not the nonce's authority is named.
+    let err = e.fails(
+        &[
+            "-k",
+            &w.owner.path,
+            "policy",
+            "deposit",
+            &w.policy,
+            "1",
+            "--nonce",
+            &nonce,
+            "--nonce-authority",
+            &w.agent.path,
+        ],
+        2,
+    );
+    assert!(
+        err.contains(&format!(
+            "--nonce-authority: {} is not the authority of nonce account {nonce}",
+            w.agent.pubkey
+        )),
+        "{err}"
+    );
+    // Online with a nonce: signs with the stored nonce and lands.
+    let out = e.json(&[
+        "-k",
+        &w.owner.path,
+        "policy",
+        "deposit",
+        &w.policy,
+        "1",
+        "--nonce",
+        &nonce,
+    ]);
+    assert_eq!(out["events"][0]["name"], "Deposited");
+}
+
+#[test]
+fn unreachable_cluster_is_named() {
+    let e = Env::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agent-escrow"))
+        .args([
+            "-u",
+            "http://127.0.0.1:9",
+            "policy",
+            "show",
+            "11111111111111111111111111111111",
+            "--output",
+            "json",
+        ])
+        .current_dir(e.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach http://127.0.0.1:9"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["name"], "ConnectionFailed", "{doc}");
+}
+
+#[test]
+fn history_says_where_it_stopped_and_verbose_logs() {
+    let w = world();
+    let e = &w.env;
+    // policy create + deposit: two transactions.
+    let all = e.json(&["history", "--policy", &w.policy]);
+    assert_eq!(all["truncated"], false);
+    assert_eq!(all["events"].as_array().unwrap().len(), 2);
+    let one = e.json(&["history", "--policy", &w.policy, "--limit", "1"]);
+    assert_eq!(one["truncated"], true);
+    assert_eq!(one["limit"], "1");
+    assert_eq!(one["events"][0]["name"], "Deposited", "the most recent one");
+    let text = e.ok(&["history", "--policy", &w.policy, "--limit", "1"]);
+    assert!(
+        text.contains(
+            "(stopped at --limit 1: older transactions were not read; raise --limit to see them)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("amount=500 "),
+        "amounts in token units: {text}"
+    );
+    // -v: what the CLI does, on stderr; stdout stays the document.
+    let out = e.run(&[
+        "-v",
+        "-k",
+        &w.owner.path,
+        "policy",
+        "deposit",
+        &w.policy,
+        "1",
+        "--output",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("embedded chain: program")
+            && stderr.contains("sending 1 instruction(s) on embedded")
+            && stderr.contains("compute units")
+            && stderr.contains("saved the embedded state"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["events"][0]["name"], "Deposited");
+    // Without -v: nothing on stderr.
+    let out = e.run(&["-k", &w.owner.path, "policy", "deposit", &w.policy, "1"]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

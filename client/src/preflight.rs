@@ -225,6 +225,13 @@ impl EscrowInstruction {
     }
 }
 
+/// A unix time (seconds) as RFC 3339 in UTC, e.g. `2026-11-22T05:40:58Z`.
+pub fn utc(unix_timestamp: i64) -> String {
+    chrono::DateTime::from_timestamp(unix_timestamp, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("unix time {unix_timestamp}"))
+}
+
 /// An escrow's state in words: "Funded (waiting for the provider's proof)".
 pub fn describe_state(escrow: &Escrow) -> String {
     let tier = tier_name(escrow.tier);
@@ -425,9 +432,9 @@ pub fn escrow_create(
             EscrowError::PolicyExpired,
             "POLICY",
             format!(
-                "POLICY: policy {p} expired {} ago (expires_at {}); the owner extends it with `agent-escrow policy update {p} --expires-in DURATION` (or --no-expiry)",
+                "POLICY: policy {p} expired {} ago (at {}); the owner extends it with `agent-escrow policy update {p} --expires-in DURATION` (or --no-expiry)",
                 format_duration(now.saturating_sub(policy.expires_at)),
-                policy.expires_at
+                utc(policy.expires_at)
             ),
         ));
     }
@@ -908,8 +915,10 @@ fn expiry_refusal(expires_at: i64, now: i64) -> Refusal {
         EscrowError::ExpiryInPast,
         "--expires-in",
         format!(
-            "--expires-in: the expiry {expires_at} is {} before the cluster's clock ({now}); give a duration of at least 1s, or --no-expiry",
-            format_duration(now.saturating_sub(expires_at))
+            "--expires-in: the expiry {} is {} before the cluster's clock ({}); give a duration of at least 1s, or --no-expiry",
+            utc(expires_at),
+            format_duration(now.saturating_sub(expires_at)),
+            utc(now)
         ),
     )
 }
@@ -1312,10 +1321,11 @@ pub fn release(view: &EscrowView, now: i64) -> Result<(), Refusal> {
                 EscrowError::DelayNotElapsed,
                 "ESCROW",
                 format!(
-                    "ESCROW: escrow {}'s delay of {} after the proof ends in {} (at {at}); release it then, while the owner may still veto",
+                    "ESCROW: escrow {}'s delay of {} after the proof ends in {} (at {}); release it then, while the owner may still veto",
                     view.address,
                     format_duration(delay),
-                    format_duration(at.saturating_sub(now))
+                    format_duration(at.saturating_sub(now)),
+                    utc(at)
                 ),
             ));
         }
@@ -1378,10 +1388,11 @@ pub fn refund(view: &EscrowView, now: i64) -> Result<(), Refusal> {
             error,
             "ESCROW",
             format!(
-                "ESCROW: escrow {} is {}; it can be refunded in {} (at {due}), at {why}",
+                "ESCROW: escrow {} is {}; it can be refunded in {} (at {}), at {why}",
                 view.address,
                 describe_state(view.escrow),
-                format_duration(due.saturating_sub(now))
+                format_duration(due.saturating_sub(now)),
+                utc(due)
             ),
         ));
     }

@@ -117,6 +117,42 @@ impl RpcTransport {
     }
 }
 
+/// The nonce account of a durable-nonce transaction: its first instruction
+/// is the system program's `AdvanceNonceAccount` (instruction index 4,
+/// little-endian u32; accounts: nonce, recent blockhashes sysvar,
+/// authority). Source: solana-system-interface `SystemInstruction`.
+fn durable_nonce_account(tx: &Transaction) -> Option<Pubkey> {
+    const ADVANCE_NONCE_ACCOUNT: [u8; 4] = 4u32.to_le_bytes();
+    let first = tx.message.instructions.first()?;
+    let program = tx
+        .message
+        .account_keys
+        .get(usize::from(first.program_id_index))?;
+    if *program != anchor_lang::solana_program::system_program::ID
+        || first.data.get(..4) != Some(&ADVANCE_NONCE_ACCOUNT[..])
+    {
+        return None;
+    }
+    let index = usize::from(*first.accounts.first()?);
+    tx.message.account_keys.get(index).copied()
+}
+
+impl RpcTransport {
+    /// Whether the durable nonce in `nonce` is still `value` (the
+    /// transaction signed with it can still land).
+    async fn nonce_unchanged(&self, nonce: &Pubkey, value: &Hash) -> Result<bool, ClientError> {
+        let account = self
+            .client
+            .get_account_with_commitment(nonce, self.commitment)
+            .await
+            .map_err(|e| self.network(e))?
+            .value;
+        Ok(account
+            .and_then(|a| solana_rpc_client_nonce_utils::data_from_account(&a).ok())
+            .is_some_and(|data| data.blockhash() == *value))
+    }
+}
+
 fn option<T>(value: OptionSerializer<T>) -> Option<T> {
     match value {
         OptionSerializer::Some(v) => Some(v),
@@ -180,6 +216,16 @@ fn unreachable_reason(kind: &ErrorKind) -> Option<String> {
             }
         }
         ErrorKind::Io(e) => Some(e.to_string()),
+        // solana-rpc-client 4.2.2's `get_account_with_config` folds the
+        // transport error into a string: "AccountNotFound: pubkey=...:
+        // error sending request for url (...)".
+        ErrorKind::RpcError(RpcError::ForUser(message))
+            if message.contains("error sending request") =>
+        {
+            message
+                .split_once("error sending request")
+                .map(|(_, rest)| format!("error sending request{rest}"))
+        }
         _ => None,
     }
 }
@@ -209,6 +255,7 @@ impl Transport for RpcTransport {
 
     async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError> {
         let blockhash = tx.message.recent_blockhash;
+        let nonce = durable_nonce_account(&tx);
         let config = RpcSendTransactionConfig {
             preflight_commitment: Some(self.commitment.commitment),
             ..RpcSendTransactionConfig::default()
@@ -239,13 +286,17 @@ impl Transport for RpcTransport {
                     return self.fetch_outcome(signature).await;
                 }
             }
-            // Not seen (yet): once its blockhash has expired it never will be.
-            if !self
-                .client
-                .is_blockhash_valid(&blockhash, self.commitment)
-                .await
-                .map_err(|e| self.network(e))?
-            {
+            // Not seen (yet): once its blockhash has expired it never will
+            // be; a durable-nonce transaction, once its nonce has moved on.
+            let alive = match &nonce {
+                Some(nonce) => self.nonce_unchanged(nonce, &blockhash).await?,
+                None => self
+                    .client
+                    .is_blockhash_valid(&blockhash, self.commitment)
+                    .await
+                    .map_err(|e| self.network(e))?,
+            };
+            if !alive {
                 return Err(ClientError::Expired { signature });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
@@ -328,16 +379,37 @@ impl Transport for RpcTransport {
         address: &Pubkey,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, ClientError> {
-        let config = GetConfirmedSignaturesForAddress2Config {
-            limit: Some(limit),
-            commitment: Some(self.commitment),
-            ..GetConfirmedSignaturesForAddress2Config::default()
-        };
-        let signatures = self
-            .client
-            .get_signatures_for_address_with_config(address, config)
-            .await
-            .map_err(|e| self.network(e))?;
+        // getSignaturesForAddress returns at most 1,000 signatures per call
+        // (agave's MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT): page
+        // backwards with `before` until `limit` or the first transaction.
+        const PAGE: usize = 1_000;
+        let mut signatures = Vec::new();
+        let mut before = None;
+        while signatures.len() < limit {
+            let config = GetConfirmedSignaturesForAddress2Config {
+                before,
+                limit: Some((limit - signatures.len()).min(PAGE)),
+                commitment: Some(self.commitment),
+                ..GetConfirmedSignaturesForAddress2Config::default()
+            };
+            let page = self
+                .client
+                .get_signatures_for_address_with_config(address, config)
+                .await
+                .map_err(|e| self.network(e))?;
+            let full = page.len() == PAGE;
+            before =
+                match page.last() {
+                    Some(last) => Some(last.signature.parse().map_err(|e| {
+                        ClientError::Transport(format!("bad signature from RPC: {e}"))
+                    })?),
+                    None => None,
+                };
+            signatures.extend(page);
+            if !full || before.is_none() {
+                break;
+            }
+        }
         let mut entries = Vec::new();
         // RPC lists newest first; the audit trail reads oldest first.
         for status in signatures.into_iter().rev() {

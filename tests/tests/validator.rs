@@ -1148,6 +1148,63 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     );
     let (listed, _) = json(&["escrow", "list", "--policy", &policy, "--state", "funded"]);
     assert_eq!(listed["escrows"].as_array().unwrap().len(), 3, "{listed}");
+
+    // A durable nonce on a real cluster: the owner signs a deposit offline
+    // against the nonce; the presigned transaction is submitted afterwards
+    // (the client waits on the nonce, not on a blockhash's validity).
+    let nonce = pubkey("nonce");
+    run(&[
+        "-k",
+        "owner.json",
+        "nonce",
+        "create",
+        "nonce.json",
+        "--authority",
+        &owner,
+    ]);
+    let (shown, _) = json(&["nonce", "show", &nonce]);
+    let value = shown["nonce"].as_str().unwrap().to_string();
+    let (vault_before, _) = json(&["policy", "show", &policy]);
+    let presigned = [
+        "policy",
+        "deposit",
+        &policy,
+        "1",
+        "--nonce",
+        &nonce,
+        "--blockhash",
+        &value,
+    ];
+    let (signed, _) = json(&[&presigned[..], &["-k", "owner.json", "--sign-only"]].concat());
+    let signature = signed["signers"][0].as_str().unwrap().to_string();
+    let (landed, t) = json(
+        &[
+            &presigned[..],
+            &[
+                "-k",
+                &owner,
+                "--nonce-authority",
+                &owner,
+                "--signer",
+                &signature,
+            ],
+        ]
+        .concat(),
+    );
+    time("policy deposit, presigned with a durable nonce", t);
+    assert_eq!(landed["events"][0]["name"], "Deposited", "{landed}");
+    let (vault_after, _) = json(&["policy", "show", &policy]);
+    assert_eq!(
+        n(&vault_after["vaultBalance"]),
+        n(&vault_before["vaultBalance"]).map(|v| v + USDC)
+    );
+    let (advanced, _) = json(&["nonce", "show", &nonce]);
+    assert_ne!(advanced["nonce"], value.as_str());
+    // History reads past getSignaturesForAddress's 1,000-per-call limit.
+    let (history, _) = json(&["history", "--policy", &policy, "--limit", "1001"]);
+    assert_eq!(history["truncated"], false, "{history}");
+    let (short, _) = json(&["history", "--policy", &policy, "--limit", "1"]);
+    assert_eq!(short["truncated"], true, "{short}");
     timings
 }
 
