@@ -194,20 +194,10 @@ pub fn ui(base_units: u64, decimals: u8) -> String {
     format_amount(base_units, decimals)
 }
 
-/// A duration in seconds in the form the flags take: `14d`, `1h30m`, `90s`.
+/// A duration in seconds in the form the flags take: `14d`, `1h30m`, `90s`
+/// (the client's one formatter, [`agent_escrow_client::preflight::format_duration`]).
 pub fn duration(seconds: i64) -> String {
-    if seconds <= 0 {
-        return format!("{seconds}s");
-    }
-    let mut out = String::new();
-    let mut rest = seconds;
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
+    agent_escrow_client::preflight::format_duration(seconds)
 }
 
 /// The standard report for a sent transaction (`what` says what happened)

@@ -259,6 +259,26 @@ impl EscrowEvent {
     }
 }
 
+/// [`EventRecord::fields`] that hold base units of the policy's mint (shown
+/// in token units for people).
+pub const AMOUNT_FIELDS: &[&str] = &[
+    "vaultBalance",
+    "freeBalance",
+    "locked",
+    "spent24h",
+    "spent30d",
+    "perEscrowMax",
+    "dailyCap",
+    "monthlyCap",
+    "instantMax",
+    "delayMax",
+    "providerAmount",
+    "refundAmount",
+];
+
+/// [`EventRecord::fields`] that hold unix times (seconds).
+pub const TIME_FIELDS: &[&str] = &["deadline", "expiresAt"];
+
 /// Serializable form of an event for display and JSON output: keys in
 /// camelCase, every number as a decimal string (u64 values exceed the 2^53
 /// that JSON parsers using doubles keep exact).

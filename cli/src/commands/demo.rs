@@ -669,7 +669,7 @@ impl Demo {
                 ));
             }
             for (key, value) in &e.fields {
-                let shown = if AMOUNT_FIELDS.contains(&key.as_str()) {
+                let shown = if agent_escrow_client::events::AMOUNT_FIELDS.contains(&key.as_str()) {
                     value
                         .parse::<u64>()
                         .map(format_usdc)
@@ -739,22 +739,6 @@ impl Demo {
         }
     }
 }
-
-/// Event fields holding base units, shown as USDC in the display output.
-const AMOUNT_FIELDS: &[&str] = &[
-    "vaultBalance",
-    "freeBalance",
-    "locked",
-    "spent24h",
-    "spent30d",
-    "perEscrowMax",
-    "dailyCap",
-    "monthlyCap",
-    "instantMax",
-    "delayMax",
-    "providerAmount",
-    "refundAmount",
-];
 
 /// Event fields left out of the display output (in the JSON output).
 const SKIPPED_FIELDS: &[&str] = &[

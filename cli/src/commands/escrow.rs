@@ -396,10 +396,18 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             )
             .await?;
             let paid = matches!(&result, Submitted::Sent(o) if o.events.iter().any(|e| e.name() == "EscrowReleased"));
-            let mut what = format!(
-                "Proof recorded for escrow {escrow}{}",
-                if paid { " and paid (instant tier)" } else { "" }
-            );
+            let amount = ui(info.escrow.amount, info.policy.policy.decimals);
+            let mut what = if paid {
+                format!(
+                    "Proof recorded for escrow {escrow} and paid (instant tier): {amount} to {}",
+                    info.escrow.provider
+                )
+            } else {
+                format!(
+                    "Proof recorded for escrow {escrow} ({amount} to {})",
+                    info.escrow.provider
+                )
+            };
             if !paid && matches!(&result, Submitted::Sent(_)) {
                 what.push_str(&format!(". {}", after_proof(&info)));
             }

@@ -1,6 +1,9 @@
 //! `agent-escrow history`: the audit trail, decoded from the program's events.
 
-use agent_escrow_client::anchor_lang::prelude::Pubkey;
+use agent_escrow_client::{
+    anchor_lang::prelude::Pubkey,
+    events::{AMOUNT_FIELDS, TIME_FIELDS},
+};
 use serde_json::json;
 
 use crate::{
@@ -9,25 +12,6 @@ use crate::{
     output::{event_json, explorer_link, human_time, time, ui, Report},
     CliError,
 };
-
-/// Event fields holding base units: shown in token units.
-const AMOUNT_FIELDS: &[&str] = &[
-    "vaultBalance",
-    "freeBalance",
-    "locked",
-    "spent24h",
-    "spent30d",
-    "perEscrowMax",
-    "dailyCap",
-    "monthlyCap",
-    "instantMax",
-    "delayMax",
-    "providerAmount",
-    "refundAmount",
-];
-
-/// Event fields holding unix times: shown local/UTC.
-const TIME_FIELDS: &[&str] = &["deadline", "expiresAt"];
 
 pub async fn run(ctx: &Context, args: HistoryArgs) -> Result<Report, CliError> {
     let address: Pubkey = match (args.policy, args.escrow) {
