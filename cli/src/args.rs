@@ -306,7 +306,7 @@ pub enum KeygenCommand {
     Pubkey {
         /// Signer source: a keypair file, usb://ledger?key=0/0, prompt:// or
         /// stdin [default: --keypair]
-        #[clap(value_name = "SIGNER")]
+        #[clap(name = "keygen_signer", value_name = "SIGNER")]
         signer: Option<String>,
     },
 }

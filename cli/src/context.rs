@@ -249,26 +249,18 @@ impl Context {
                         "/.."
                     )))
                 });
-                let state = match &cli.embedded_state {
-                    Some(path) => path.clone(),
-                    None => default_state_path()?,
-                };
+                let state = state_path(cli)?;
                 log::info!(
                     "embedded chain: program {}, state {}",
                     so.display(),
                     state.display()
                 );
-                let lock = StateLock::acquire(&state, |lock| {
-                    eprintln!(
-                        "Waiting for {}: another agent-escrow command is using this embedded chain",
-                        lock.display()
-                    )
+                let lock = lock_state(&state)?;
+                let svm = EmbeddedSvm::open(&so, &state).map_err(|e| match e {
+                    ClientError::ProgramBinary { .. } => CliError::Client(e),
+                    other => CliError::StateUnreadable(other),
                 })?;
-                (
-                    Backend::Embedded(EmbeddedSvm::open(&so, &state)?),
-                    Some(state),
-                    Some(lock),
-                )
+                (Backend::Embedded(svm), Some(state), Some(lock))
             }
             Some(url) => (
                 {
@@ -317,13 +309,10 @@ impl Context {
         }
     }
 
-    /// An offline flow (`--sign-only`, or submitting with `--blockhash`).
+    /// An offline flow (`--sign-only`, submitting with `--blockhash`, or a
+    /// durable `--nonce`): the exact instructions, signed once.
     pub fn offline(&self) -> bool {
-        self.blockhash.is_some()
-    }
-
-    pub fn state_path(&self) -> Option<&PathBuf> {
-        self.state_path.as_ref()
+        self.blockhash.is_some() || self.nonce.is_some()
     }
 
     /// See [`Signers::signer`].
@@ -532,6 +521,29 @@ fn load_config(path: Option<&str>) -> Result<Option<solana_cli_config::Config>, 
             .filter(|p| std::path::Path::new(p).exists())
             .and_then(|p| solana_cli_config::Config::load(p).ok())),
     }
+}
+
+/// Takes the embedded state file's lock (see
+/// [`agent_escrow_client::embedded::StateLock`]), saying on stderr when it
+/// waits for another process.
+pub fn lock_state(state: &std::path::Path) -> Result<StateLock, CliError> {
+    StateLock::acquire(state, |lock| {
+        eprintln!(
+            "Waiting for {}: another agent-escrow command is using this embedded chain",
+            lock.display()
+        )
+    })
+    .map_err(CliError::StateUnreadable)
+}
+
+/// The embedded state file (`--embedded-state`, else the default), with
+/// symbolic links resolved so that every name of one file takes one lock.
+pub fn state_path(cli: &Cli) -> Result<PathBuf, CliError> {
+    let path = match &cli.embedded_state {
+        Some(path) => path.clone(),
+        None => default_state_path()?,
+    };
+    Ok(std::fs::canonicalize(&path).unwrap_or(path))
 }
 
 fn default_state_path() -> Result<PathBuf, CliError> {

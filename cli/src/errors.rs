@@ -11,7 +11,7 @@
 //! then also `field`, and `preflight: true`), the called program's
 //! (`InsufficientFunds`, `AccountAlreadyInUse`), the runtime's
 //! (`AlreadyProcessed`, `InsufficientFundsForFee`), or the client's own
-//! (`InvalidInput`, `StateNotSaved`, `ConnectionFailed`,
+//! (`InvalidInput`, `StateNotSaved`, `StateUnreadable`, `ConnectionFailed`,
 //! `TransactionExpired`, ...; `code` null). See
 //! `agent_escrow_client::ClientError::document`.
 
@@ -41,6 +41,8 @@ pub enum CliError {
     /// The embedded chain's state file could not be saved: nothing the
     /// command did happened on the saved chain.
     State(ClientError),
+    /// The embedded chain's state file could not be read or locked.
+    StateUnreadable(ClientError),
     Output(String),
 }
 
@@ -48,7 +50,13 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Input(e) => write!(f, "{e}"),
-            Self::Client(e) | Self::State(e) => write!(f, "{e}"),
+            Self::Client(e) => write!(f, "{e}"),
+            // The state file's own words, without "transport error:".
+            Self::State(ClientError::Transport(e))
+            | Self::StateUnreadable(ClientError::Transport(e)) => {
+                write!(f, "{e}")
+            }
+            Self::State(e) | Self::StateUnreadable(e) => write!(f, "{e}"),
             Self::Output(e) => write!(f, "cannot write output: {e}"),
         }
     }
@@ -81,7 +89,8 @@ impl CliError {
                 | E::Expired { .. }
                 | E::Unreachable { .. },
             )
-            | Self::State(_) => EXIT_NETWORK,
+            | Self::State(_)
+            | Self::StateUnreadable(_) => EXIT_NETWORK,
             _ => EXIT_INTERNAL,
         }
     }
@@ -103,10 +112,14 @@ impl CliError {
                 Vec::new(),
                 json!({}),
             ),
-            Self::State(e) => (
-                "StateNotSaved".to_string(),
+            Self::State(_) | Self::StateUnreadable(_) => (
+                if matches!(self, Self::State(_)) {
+                    "StateNotSaved".to_string()
+                } else {
+                    "StateUnreadable".to_string()
+                },
                 None,
-                e.to_string(),
+                self.to_string(),
                 Vec::new(),
                 json!({}),
             ),

@@ -37,16 +37,15 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<output::Report
         .await
         .map(|()| output::Report::printed());
     }
-    // `embedded reset` deletes the state file: it must not be saved again.
-    let save = !matches!(
-        cli.command,
-        args::Command::Embedded(args::EmbeddedCommand::Reset)
-    );
+    // `embedded reset` deletes the state file without loading it.
+    if let args::Command::Embedded(args::EmbeddedCommand::Reset) = cli.command {
+        return commands::embedded::reset(&cli);
+    }
     let ctx = context::Context::new(&cli, matches)?;
     let result = commands::run(&ctx, cli.command).await;
     // Save the embedded state also after a rejection (earlier transactions
     // of the command landed); a failed save turns success into that error.
-    let saved = if save { ctx.finish() } else { Ok(()) };
+    let saved = ctx.finish();
     match (result, saved) {
         (Ok(report), Ok(())) => Ok(report),
         (Ok(_), Err(e)) => Err(e),
@@ -54,11 +53,45 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<output::Report
     }
 }
 
+/// A command line clap refuses: its own message and exit code, and with
+/// `--output json` (or `json-compact`) also the JSON error document on
+/// stdout. `--help` and `--version` print as usual.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::ErrorKind as K;
+    if matches!(err.kind(), K::DisplayHelp | K::DisplayVersion)
+        || matches!(err.kind(), K::DisplayHelpOnMissingArgumentOrSubcommand)
+    {
+        err.exit()
+    }
+    let argv: Vec<String> = std::env::args().collect();
+    let json = argv
+        .windows(2)
+        .any(|w| w[0] == "--output" && (w[1] == "json" || w[1] == "json-compact"))
+        || argv
+            .iter()
+            .any(|a| a == "--output=json" || a == "--output=json-compact");
+    if json {
+        let message = err.to_string();
+        let message = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        let doc = CliError::Input(message).document();
+        let _ = output::write_stdout(&doc.to_string());
+    }
+    err.exit()
+}
+
 fn main() -> ExitCode {
-    let matches = args::Cli::command().get_matches();
+    let matches = match args::Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return usage_error(e),
+    };
     let cli = match args::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => return usage_error(e),
     };
     output::init_logging(cli.verbose);
     let format = cli.output;

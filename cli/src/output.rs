@@ -179,6 +179,7 @@ pub fn human_time(unix_timestamp: i64) -> String {
 /// An event as JSON: the record (camelCase keys, u64 values as strings)
 /// plus the amount as a token amount when the mint's `decimals` are known.
 pub fn event_json(event: &agent_escrow_client::events::EscrowEvent, decimals: Option<u8>) -> Value {
+    use agent_escrow_client::events::{AMOUNT_FIELDS, TIME_FIELDS};
     let record = event.record();
     let mut value = serde_json::to_value(&record).unwrap_or(Value::Null);
     if let (Some(obj), Some(amount), Some(decimals)) =
@@ -186,7 +187,37 @@ pub fn event_json(event: &agent_escrow_client::events::EscrowEvent, decimals: Op
     {
         obj.insert("uiAmount".into(), token_amount(amount, decimals));
     }
+    // Fields in the shapes of the conventions above: token amounts (when
+    // the mint's decimals are known), times, booleans; u64s stay strings.
+    if let Some(fields) = value.get_mut("fields").and_then(Value::as_object_mut) {
+        for (key, field) in fields.iter_mut() {
+            let Some(text) = field.as_str() else { continue };
+            let shaped = match (text, text.parse::<u64>(), text.parse::<i64>()) {
+                ("true", _, _) => Value::Bool(true),
+                ("false", _, _) => Value::Bool(false),
+                (_, Ok(units), _) if AMOUNT_FIELDS.contains(&key.as_str()) => match decimals {
+                    Some(d) => token_amount(units, d),
+                    None => continue,
+                },
+                (_, _, Ok(0)) if TIME_FIELDS.contains(&key.as_str()) => Value::Null,
+                (_, _, Ok(unix)) if TIME_FIELDS.contains(&key.as_str()) => time(unix),
+                _ => continue,
+            };
+            *field = shaped;
+        }
+    }
     value
+}
+
+/// The unit a report field's display value needs after it (lamports).
+fn unit_suffix(key: &str) -> &'static str {
+    if agent_escrow_client::events::LAMPORT_FIELDS.contains(&key)
+        || key.to_ascii_lowercase().contains("lamports")
+    {
+        " lamports"
+    } else {
+        ""
+    }
 }
 
 /// Decimal form of `base_units` for a mint with `decimals`.
@@ -220,7 +251,12 @@ pub fn submitted(
                 outcome.signature, outcome.compute_units
             );
             for (key, value) in &extra {
-                text.push_str(&format!("\n{}: {}", label(key), plain(value)));
+                text.push_str(&format!(
+                    "\n{}: {}{}",
+                    label(key),
+                    plain(value),
+                    unit_suffix(key)
+                ));
             }
             for event in &outcome.events {
                 text.push_str(&format!("\nEvent: {}", event.name()));

@@ -98,14 +98,14 @@ fn policy_subcommands() {
             fields["disputeTimeout"].as_str(),
             fields["reviewTimeout"].as_str(),
             fields["maxEscrowDuration"].as_str(),
-            fields["reviewUnlisted"].as_str(),
+            fields["reviewUnlisted"].as_bool(),
         ),
         (
             Some(arbiter.pubkey.as_str()),
             Some("172800"),
             Some("129600"),
             Some("864000"),
-            Some("true")
+            Some(true)
         )
     );
     let shown = w.policy_json();
@@ -357,7 +357,7 @@ fn policy_create_arbiter_and_timeouts() {
     let event = &created["events"][0];
     assert_eq!(event["name"], "PolicyCreated");
     assert_eq!(event["fields"]["arbiter"], arbiter.pubkey.as_str());
-    assert_eq!(event["fields"]["reviewUnlisted"], "true");
+    assert_eq!(event["fields"]["reviewUnlisted"], true);
     let shown = env.json(&["policy", "show", policy]);
     assert_eq!(
         (
@@ -500,9 +500,9 @@ fn escrow_lifecycle_subcommands() {
         (
             released["name"].as_str(),
             released["fields"]["rentReturned"].as_str(),
-            released["fields"]["locked"].as_str(),
+            n(&released["fields"]["locked"]),
         ),
-        (Some("EscrowReleased"), Some("1948800"), Some("0"))
+        (Some("EscrowReleased"), Some("1948800"), Some(0))
     );
     assert_eq!(w.balance(&w.provider.pubkey), 20 * USDC);
     w.assert_settled(&instant, "Released");
@@ -555,11 +555,11 @@ fn escrow_lifecycle_subcommands() {
     let fields = &resolved["events"][0]["fields"];
     assert_eq!(
         (
-            fields["providerAmount"].as_str(),
-            fields["refundAmount"].as_str(),
+            n(&fields["providerAmount"]),
+            n(&fields["refundAmount"]),
             fields["rentReturned"].as_str(),
         ),
-        (Some("25000000"), Some("15000000"), Some("1948800"))
+        (Some(25 * USDC), Some(15 * USDC), Some("1948800"))
     );
     assert_eq!(w.balance(&w.provider.pubkey), 95 * USDC);
     w.assert_settled(&vetoed, "Resolved");
@@ -723,9 +723,9 @@ fn refund_cancel_pipeline_and_history() {
         (
             event["name"].as_str(),
             event["fields"]["fromState"].as_str(),
-            event["fields"]["freeBalance"].as_str(),
+            n(&event["fields"]["freeBalance"]),
         ),
-        (Some("EscrowRefunded"), Some("Funded"), Some("500000000"))
+        (Some("EscrowRefunded"), Some("Funded"), Some(500 * USDC))
     );
     assert_eq!(n(&refunded["rentReturned"]), Some(RENT_PLAIN));
     w.assert_settled(&short, "Refunded");

@@ -65,7 +65,11 @@ fn demo_json_reports_events_balances_and_compute_units() {
         events
             .iter()
             .filter(|e| e["name"] == name)
-            .map(|e| e["fields"][key].as_str().unwrap().to_string())
+            .map(|e| match &e["fields"][key] {
+                // Token amounts: their base units.
+                Value::Object(o) => o["amount"].as_str().unwrap().to_string(),
+                other => other.as_str().unwrap().to_string(),
+            })
             .collect()
     };
     // The pool: each create locks part of the vault, each settlement unlocks it.

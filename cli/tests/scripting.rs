@@ -843,3 +843,82 @@ fn history_says_where_it_stopped_and_verbose_logs() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn review_fixes_reset_modes_and_usage_errors() {
+    let e = Env::new();
+    // A state file that cannot be loaded: named, and `embedded reset`
+    // repairs it (it does not load the state).
+    std::fs::write(e.path("state.json"), "{\"garbage").unwrap();
+    let out = e.run(&[
+        "policy",
+        "show",
+        "11111111111111111111111111111111",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["name"], "StateUnreadable", "{doc}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("transport error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reset = e.json(&["embedded", "reset"]);
+    assert_eq!(reset["deleted"], true);
+    let w = world();
+    // Flags a command cannot honour are refused, not ignored.
+    let presigned = format!("{}={}", w.owner.pubkey, "1".repeat(64));
+    for flag in [
+        vec!["--nonce", w.owner.pubkey.as_str()],
+        vec!["--skip-checks"],
+        vec!["--signer", presigned.as_str()],
+    ] {
+        let mut args = vec![
+            "policy",
+            "show",
+            w.policy.as_str(),
+            "--blockhash",
+            "11111111111111111111111111111111",
+        ];
+        if flag[0] != "--signer" {
+            args.truncate(3);
+        }
+        args.extend(flag.iter().copied());
+        let err = w.env.fails(&args, 2);
+        assert!(
+            err.contains("`agent-escrow policy show` does not send one transaction"),
+            "{args:?}: {err}"
+        );
+    }
+    // A command line clap refuses is a JSON document too.
+    let out = w
+        .env
+        .run(&["--output", "json", "policy", "show", "not-a-key"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["name"], "InvalidInput");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'not-a-key' is not a public key"),
+        "{doc}"
+    );
+    // A dry-run proof on an instant-tier escrow says it would be paid.
+    let escrow = w.create("5", "dry", &[]);
+    let work = w.env.write("work.txt", "w");
+    let dry = w.env.json(&[
+        "-k",
+        &w.provider.path,
+        "escrow",
+        "proof",
+        &escrow,
+        "--file",
+        &work,
+        "--dry-run",
+    ]);
+    assert_eq!(dry["released"], true, "{dry}");
+    assert_eq!(w.state(&escrow), "Funded");
+}

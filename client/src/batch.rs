@@ -699,14 +699,16 @@ impl<'a, 's> Engine<'a, 's> {
         Ok((entry.tx.clone(), fresh))
     }
 
-    /// Those of `signatures` that have a status (at any commitment).
+    /// Those of `signatures` that have a status (at any commitment), looked
+    /// up through the whole status history (a transaction signed before the
+    /// batch may have landed longer ago than the recent status cache holds).
     async fn known(&self, signatures: &[Signature]) -> Result<HashSet<Signature>, ClientError> {
         let mut known = HashSet::new();
         for part in signatures.chunks(self.config().status_chunk.clamp(1, MAX_STATUS_QUERY)) {
             let statuses = self
                 .sender
                 .rpc
-                .get_signature_statuses(part)
+                .get_signature_statuses_with_history(part)
                 .await
                 .map_err(transport)?
                 .value;

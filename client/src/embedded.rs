@@ -454,7 +454,13 @@ impl Transport for EmbeddedSvm {
 
     async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation, ClientError> {
         let inner = self.lock();
-        Ok(match inner.svm.simulate_transaction(tx.clone()) {
+        // As RPC's `replaceRecentBlockhash`: an unsigned estimate built with
+        // the default blockhash (compute-unit sizing) simulates on the latest.
+        let mut tx = tx.clone();
+        if tx.message.recent_blockhash == Hash::default() {
+            tx.message.recent_blockhash = inner.svm.latest_blockhash();
+        }
+        Ok(match inner.svm.simulate_transaction(tx) {
             Ok(info) => Simulation {
                 compute_units: info.meta.compute_units_consumed,
                 logs: info.meta.logs,

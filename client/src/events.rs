@@ -276,8 +276,19 @@ pub const AMOUNT_FIELDS: &[&str] = &[
     "refundAmount",
 ];
 
-/// [`EventRecord::fields`] that hold unix times (seconds).
+/// [`EventRecord::fields`] that hold unix times (seconds; 0 = none).
 pub const TIME_FIELDS: &[&str] = &["deadline", "expiresAt"];
+
+/// [`EventRecord::fields`] that hold durations (seconds).
+pub const DURATION_FIELDS: &[&str] = &[
+    "delaySeconds",
+    "disputeTimeout",
+    "reviewTimeout",
+    "maxEscrowDuration",
+];
+
+/// [`EventRecord::fields`] that hold lamports.
+pub const LAMPORT_FIELDS: &[&str] = &["rentReturned", "lamports"];
 
 /// Serializable form of an event for display and JSON output: keys in
 /// camelCase, every number as a decimal string (u64 values exceed the 2^53

@@ -153,6 +153,12 @@ impl RpcTransport {
     }
 }
 
+/// How long the client waits for a durable-nonce transaction (it has no
+/// blockhash expiry to wait for).
+const NONCE_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
+/// How often it re-sends one meanwhile.
+const NONCE_RESEND: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn option<T>(value: OptionSerializer<T>) -> Option<T> {
     match value {
         OptionSerializer::Some(v) => Some(v),
@@ -265,12 +271,29 @@ impl Transport for RpcTransport {
             .send_transaction_with_config(&tx, config)
             .await
             .map_err(|e| self.network(e))?;
+        let started = std::time::Instant::now();
+        let mut resent = std::time::Instant::now();
         loop {
-            let status = self
-                .client
-                .get_signature_statuses(&[signature])
-                .await
-                .map_err(|e| self.network(e))?;
+            // Liveness first, then the status: a transaction that lands
+            // between the two reads is seen by the status read (checking in
+            // the other order could call a landed transaction expired).
+            let alive = match &nonce {
+                Some(nonce) => self.nonce_unchanged(nonce, &blockhash).await?,
+                None => self
+                    .client
+                    .is_blockhash_valid(&blockhash, self.commitment)
+                    .await
+                    .map_err(|e| self.network(e))?,
+            };
+            let status = if alive {
+                self.client.get_signature_statuses(&[signature]).await
+            } else {
+                // The last look, through the whole status history.
+                self.client
+                    .get_signature_statuses_with_history(&[signature])
+                    .await
+            }
+            .map_err(|e| self.network(e))?;
             if let Some(Some(status)) = status.value.first() {
                 if let Some(err) = &status.err {
                     let logs = self.fetch_outcome(signature).await.err().map(|e| match e {
@@ -285,19 +308,28 @@ impl Transport for RpcTransport {
                 if status.satisfies_commitment(self.commitment) {
                     return self.fetch_outcome(signature).await;
                 }
-            }
-            // Not seen (yet): once its blockhash has expired it never will
-            // be; a durable-nonce transaction, once its nonce has moved on.
-            let alive = match &nonce {
-                Some(nonce) => self.nonce_unchanged(nonce, &blockhash).await?,
-                None => self
-                    .client
-                    .is_blockhash_valid(&blockhash, self.commitment)
-                    .await
-                    .map_err(|e| self.network(e))?,
-            };
-            if !alive {
+            } else if !alive {
+                // Not seen, and its blockhash has expired (or its durable
+                // nonce moved on): it can never land.
                 return Err(ClientError::Expired { signature });
+            }
+            if nonce.is_some() {
+                // A durable-nonce transaction has no blockhash expiry: the
+                // RPC node stops re-sending it after ~150 blocks. Re-send
+                // the same bytes (harmless: a signature lands once) and give
+                // up waiting, not on the transaction, after NONCE_WAIT.
+                if started.elapsed() > NONCE_WAIT {
+                    return Err(ClientError::Transport(format!(
+                        "transaction {signature} (durable nonce) not confirmed within {} s; its \
+                         nonce is still valid, so it may still land: check with `agent-escrow \
+                         nonce show` and run the same command again (it lands at most once)",
+                        NONCE_WAIT.as_secs()
+                    )));
+                }
+                if resent.elapsed() > NONCE_RESEND {
+                    resent = std::time::Instant::now();
+                    let _ = self.client.send_transaction_with_config(&tx, config).await;
+                }
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }

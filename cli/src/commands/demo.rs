@@ -56,7 +56,11 @@ struct Step {
 #[serde(rename_all = "camelCase")]
 struct EventEntry {
     instruction: &'static str,
+    /// The event as every command prints it (`output::event_json`).
     #[serde(flatten)]
+    json: serde_json::Map<String, serde_json::Value>,
+    /// The same, for the display output.
+    #[serde(skip)]
     event: EventRecord,
 }
 
@@ -279,6 +283,10 @@ impl Demo {
             }
             self.report.events.push(EventEntry {
                 instruction,
+                json: crate::output::event_json(event, Some(USDC_DECIMALS))
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
                 event: record,
             });
         }

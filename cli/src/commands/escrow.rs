@@ -395,7 +395,12 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 vec![provider],
             )
             .await?;
-            let paid = matches!(&result, Submitted::Sent(o) if o.events.iter().any(|e| e.name() == "EscrowReleased"));
+            let events = match &result {
+                Submitted::Sent(o) => o.events.as_slice(),
+                Submitted::Simulated { events, .. } => events.as_slice(),
+                Submitted::SignedOffline { .. } => &[],
+            };
+            let paid = events.iter().any(|e| e.name() == "EscrowReleased");
             let amount = ui(info.escrow.amount, info.policy.policy.decimals);
             let mut what = if paid {
                 format!(
@@ -408,7 +413,7 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                     info.escrow.provider
                 )
             };
-            if !paid && matches!(&result, Submitted::Sent(_)) {
+            if !paid && !matches!(&result, Submitted::SignedOffline { .. }) {
                 what.push_str(&format!(". {}", after_proof(&info)));
             }
             Ok(settlement_report(
@@ -886,7 +891,7 @@ async fn escrow_report(ctx: &Context, info: &EscrowInfo, id: Option<u64>) -> Rep
         "taskTag": hex(&e.task_tag),
         "createdAt": time(e.created_at),
         "deadline": time(e.deadline),
-        "stateAt": time(e.state_at),
+        "stateAt": (e.state_at != 0).then(|| time(e.state_at)),
         "verifier": info.verifier.map(|k| k.to_string()),
         "dependsOn": info.depends_on.map(|k| k.to_string()),
         "dependents": e.dependents,

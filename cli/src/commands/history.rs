@@ -2,14 +2,14 @@
 
 use agent_escrow_client::{
     anchor_lang::prelude::Pubkey,
-    events::{AMOUNT_FIELDS, TIME_FIELDS},
+    events::{AMOUNT_FIELDS, DURATION_FIELDS, LAMPORT_FIELDS, TIME_FIELDS},
 };
 use serde_json::json;
 
 use crate::{
     args::HistoryArgs,
     context::Context,
-    output::{event_json, explorer_link, human_time, time, ui, Report},
+    output::{duration, event_json, explorer_link, human_time, time, ui, Report},
     CliError,
 };
 
@@ -64,12 +64,14 @@ pub async fn run(ctx: &Context, args: HistoryArgs) -> Result<Report, CliError> {
                 line.push_str(&format!(" escrow={escrow}"));
             }
             for (key, value) in &record.fields {
-                let shown = match value.parse::<i64>() {
-                    Ok(v) if TIME_FIELDS.contains(&key.as_str()) && v > 0 => human_time(v),
-                    _ => match value.parse::<u64>() {
-                        Ok(v) if AMOUNT_FIELDS.contains(&key.as_str()) => amount_text(v, decimals),
-                        _ => value.clone(),
-                    },
+                let key = key.as_str();
+                let shown = match (value.parse::<i64>(), value.parse::<u64>()) {
+                    (Ok(v), _) if TIME_FIELDS.contains(&key) && v > 0 => human_time(v),
+                    (Ok(0), _) if TIME_FIELDS.contains(&key) => "never".into(),
+                    (Ok(v), _) if DURATION_FIELDS.contains(&key) => duration(v),
+                    (_, Ok(v)) if AMOUNT_FIELDS.contains(&key) => amount_text(v, decimals),
+                    (_, Ok(v)) if LAMPORT_FIELDS.contains(&key) => format!("{v} lamports"),
+                    _ => value.clone(),
                 };
                 line.push_str(&format!(" {key}={shown}"));
             }

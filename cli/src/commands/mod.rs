@@ -106,12 +106,13 @@ fn sends_one_transaction(command: &Command) -> bool {
                 | EscrowCommand::Attest { .. }
         ),
         Command::Nonce(c) => matches!(c, crate::args::NonceCommand::Create { .. }),
+        Command::Mint(c) => matches!(c, crate::args::MintCommand::To { .. }),
         _ => false,
     }
 }
 
-/// Refuses `--sign-only`, `--blockhash` and `--dry-run` for commands that
-/// cannot honour them (reads, keys, test tools, multi-transaction helpers),
+/// Refuses `--sign-only`, `--blockhash`, `--nonce`, `--signer`,
+/// `--dry-run` and `--skip-checks` for commands that cannot honour them (reads, keys, test tools, multi-transaction helpers),
 /// instead of silently ignoring them.
 pub fn check_modes(cli: &Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
     if sends_one_transaction(&cli.command) {
@@ -123,6 +124,12 @@ pub fn check_modes(cli: &Cli, matches: &clap::ArgMatches) -> Result<(), CliError
         "--dry-run"
     } else if cli.blockhash.is_some() {
         "--blockhash"
+    } else if cli.nonce.is_some() {
+        "--nonce"
+    } else if !cli.signers.is_empty() {
+        "--signer"
+    } else if cli.skip_checks {
+        "--skip-checks"
     } else {
         return Ok(());
     };
@@ -137,10 +144,10 @@ pub fn check_modes(cli: &Cli, matches: &clap::ArgMatches) -> Result<(), CliError
          (it applies to the policy and escrow commands that sign, e.g. `policy deposit`, \
          `escrow create`, `escrow approve`)",
         name.join(" "),
-        if flag == "--dry-run" {
-            "simulated"
-        } else {
-            "signed offline"
+        match flag {
+            "--dry-run" => "simulated",
+            "--skip-checks" => "sent unchecked",
+            _ => "signed offline",
         }
     )))
 }
