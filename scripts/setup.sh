@@ -15,6 +15,7 @@ for pkg in build-essential pkg-config python3-venv libudev-dev jq nodejs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! command -v python3 >/dev/null; then need+=(python3); fi
+if ! command -v npm >/dev/null; then need+=(npm); fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "[setup] installing Debian ${need[*]}" >&2
   as_root apt-get update -qq
@@ -26,3 +27,15 @@ if ! command -v cargo >/dev/null; then
 fi
 
 "$REPO/scripts/sbf-toolchain.sh" >/dev/null
+
+# Node tools for the tests (scripts/npm/package.json, exact versions, lock
+# file committed): the MCP inspector and the Node 22 it needs, in the cache.
+NPM_DIR="$HOME/.cache/agent-escrow/npm"
+if ! cmp -s "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json" \
+   || [ ! -x "$NPM_DIR/node_modules/.bin/mcp-inspector" ]; then
+  echo "[setup] installing the MCP inspector into $NPM_DIR" >&2
+  mkdir -p "$NPM_DIR"
+  cp "$REPO/scripts/npm/package.json" "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/"
+  (cd "$NPM_DIR" && npm ci --no-audit --no-fund >&2)
+  cp "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json"
+fi

@@ -249,6 +249,24 @@ The demo never touches the embedded state file or any cluster.")]
         #[clap(value_name = "SHELL", arg_enum)]
         shell: clap_complete::Shell,
     },
+    /// Serve this key's actions on one policy as MCP tools over stdio (for
+    /// language-model agents; see the README's MCP section)
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow -k agent.json mcp --policy POLICY
+    agent-escrow -u localhost -k provider.json mcp --policy POLICY
+    agent-escrow -u embedded --embedded-state chain.json -k owner.json mcp --policy POLICY
+
+The key given with -k signs every tool call, and picks the tools: the
+policy's agent gets budget_status, escrow_create, escrow_status, escrow_list,
+escrow_dispute and history; its owner budget_status, escrow_approve,
+escrow_veto, escrow_resolve, policy_pause and the read tools; any other key
+(a provider) escrow_submit_proof and the read tools. The protocol runs on
+stdin/stdout; messages go to stderr.")]
+    Mcp {
+        /// The policy the tools act on (its address)
+        #[clap(long, value_name = "POLICY", parse(try_from_str = parse_pubkey))]
+        policy: Address,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod context;
 mod errors;
+mod mcp;
 mod output;
 mod parse;
 
@@ -23,6 +24,10 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<output::Report
     commands::check_modes(&cli, &matches)?;
     if let Some(report) = commands::offline(&cli, &matches)? {
         return Ok(report);
+    }
+    if let args::Command::Mcp { policy } = cli.command {
+        mcp::serve(&cli, policy).await?;
+        return Ok(output::Report::printed());
     }
     if let args::Command::Demo = cli.command {
         let so = cli.program_so.clone().unwrap_or_else(|| {

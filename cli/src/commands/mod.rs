@@ -43,9 +43,11 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
                 hash.to_string(),
             ))
         }
-        Command::Keygen(_) | Command::Demo | Command::Completions { .. } => Err(CliError::Input(
-            "this command runs without a chain context".into(),
-        )),
+        Command::Keygen(_) | Command::Demo | Command::Completions { .. } | Command::Mcp { .. } => {
+            Err(CliError::Input(
+                "this command runs without a chain context".into(),
+            ))
+        }
     }
 }
 
