@@ -445,3 +445,45 @@ fn the_official_inspector_lists_and_calls_the_tools() {
         .collect();
     assert!(names.contains("escrow_submit_proof") && !names.contains("escrow_create"));
 }
+
+/// The README's `mcpServers` block, as written: its command and arguments
+/// (only `POLICY` and the file paths substituted) start a working server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_config_starts_the_server() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let block = readme
+        .split("<!-- mcp-config -->")
+        .nth(1)
+        .and_then(|rest| rest.split("```json").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's mcp-config block");
+    let config: Value = serde_json::from_str(block).unwrap();
+    let server = &config["mcpServers"]["agent-escrow"];
+    assert_eq!(server["command"], "agent-escrow");
+    let w = world();
+    let e = &w.env;
+    let state = e.path("state.json");
+    let args: Vec<String> = server["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| match a.as_str().unwrap() {
+            "POLICY" => w.policy.clone(),
+            "agent.json" => w.agent.path.clone(),
+            "chain.json" => state.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_agent-escrow")).configure(|c| {
+        c.args(&args)
+            .env_remove("AGENT_ESCROW_SO")
+            .env_remove("AGENT_ESCROW_STATE")
+            .current_dir(e.dir.path());
+    });
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    assert!(tools(&client).await.contains("escrow_create"));
+    let budget = ok(call(&client, "budget_status", object!({})).await);
+    assert_eq!(n(&budget["vaultBalance"]), Some(500 * USDC));
+    client.cancel().await.unwrap();
+}
