@@ -255,17 +255,23 @@ The demo never touches the embedded state file or any cluster.")]
     agent-escrow -k agent.json mcp --policy POLICY
     agent-escrow -u localhost -k provider.json mcp --policy POLICY
     agent-escrow -u embedded --embedded-state chain.json -k owner.json mcp --policy POLICY
+    agent-escrow -k agent.json mcp --policy POLICY --http 127.0.0.1:8765
 
 The key given with -k signs every tool call, and picks the tools: the
 policy's agent gets budget_status, escrow_create, escrow_status, escrow_list,
 escrow_dispute and history; its owner budget_status, escrow_approve,
 escrow_veto, escrow_resolve, policy_pause and the read tools; any other key
 (a provider) escrow_submit_proof and the read tools. The protocol runs on
-stdin/stdout; messages go to stderr.")]
+stdin/stdout (or at http://ADDR/mcp with --http); messages go to stderr.")]
     Mcp {
         /// The policy the tools act on (its address)
         #[clap(long, value_name = "POLICY", parse(try_from_str = parse_pubkey))]
         policy: Address,
+        /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio, on a
+        /// loopback address only (e.g. 127.0.0.1:8765): the server signs with
+        /// the key and has no authentication
+        #[clap(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
     },
 }
 

@@ -25,8 +25,8 @@ async fn run(cli: args::Cli, matches: clap::ArgMatches) -> Result<output::Report
     if let Some(report) = commands::offline(&cli, &matches)? {
         return Ok(report);
     }
-    if let args::Command::Mcp { policy } = cli.command {
-        mcp::serve(&cli, policy).await?;
+    if let args::Command::Mcp { policy, http } = cli.command {
+        mcp::serve(&cli, policy, http).await?;
         return Ok(output::Report::printed());
     }
     if let args::Command::Demo = cli.command {

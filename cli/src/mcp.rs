@@ -602,9 +602,23 @@ fn global_argv(cli: &Cli) -> Vec<String> {
     argv
 }
 
-/// `agent-escrow mcp --policy POLICY`: reads the policy, picks the key's
-/// role, and serves the tools over stdio until the client closes it.
-pub async fn serve(cli: &Cli, policy: Pubkey) -> Result<(), CliError> {
+/// `agent-escrow mcp --policy POLICY [--http ADDR]`: reads the policy, picks
+/// the key's role, and serves the tools over stdio until the client closes
+/// it, or with `http` over Streamable HTTP at `http://ADDR/mcp` (loopback
+/// addresses only: the server signs with the key and has no
+/// authentication) until SIGINT or SIGTERM.
+pub async fn serve(
+    cli: &Cli,
+    policy: Pubkey,
+    http: Option<std::net::SocketAddr>,
+) -> Result<(), CliError> {
+    if let Some(addr) = http.filter(|a| !a.ip().is_loopback()) {
+        return Err(CliError::Input(format!(
+            "--http: {addr} is not a loopback address; the server signs with your key and \
+             has no authentication, so it listens on 127.0.0.1 or [::1] only (e.g. --http \
+             127.0.0.1:8765)"
+        )));
+    }
     let argv = global_argv(cli);
     let (key, role) = {
         let ctx = context_from(&argv)?;
@@ -630,8 +644,10 @@ pub async fn serve(cli: &Cli, policy: Pubkey) -> Result<(), CliError> {
     };
     log::info!("MCP server for policy {policy}: {} {key}", role.name());
     eprintln!(
-        "agent-escrow MCP server: policy {policy}, signing as the {} {key} (stdio)",
-        role.name()
+        "agent-escrow MCP server: policy {policy}, signing as the {} {key} ({})",
+        role.name(),
+        http.map(|a| format!("http://{a}/mcp"))
+            .unwrap_or_else(|| "stdio".into())
     );
     let server = EscrowTools {
         tool_router,
@@ -642,6 +658,9 @@ pub async fn serve(cli: &Cli, policy: Pubkey) -> Result<(), CliError> {
             role,
         }),
     };
+    if let Some(addr) = http {
+        return serve_http(server, addr).await;
+    }
     let service = server
         .serve(rmcp::transport::stdio())
         .await
@@ -651,4 +670,33 @@ pub async fn serve(cli: &Cli, policy: Pubkey) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::Output(format!("MCP: {e}")))?;
     Ok(())
+}
+
+/// Streamable HTTP at `http://addr/mcp` (rmcp's session-managed service
+/// under axum), until SIGINT or SIGTERM. rmcp checks the `Host` header
+/// against localhost names (DNS rebinding).
+async fn serve_http(server: EscrowTools, addr: std::net::SocketAddr) -> Result<(), CliError> {
+    use rmcp::transport::streamable_http_server::{
+        session::local::LocalSessionManager, StreamableHttpServerConfig, StreamableHttpService,
+    };
+    let config = StreamableHttpServerConfig::default();
+    let cancel = config.cancellation_token.clone();
+    let service: StreamableHttpService<EscrowTools, LocalSessionManager> =
+        StreamableHttpService::new(move || Ok(server.clone()), Default::default(), config);
+    let router = axum::Router::new().nest_service("/mcp", service);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| CliError::Input(format!("--http: cannot listen on {addr}: {e}")))?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+            cancel.cancel();
+        })
+        .await
+        .map_err(|e| CliError::Output(format!("MCP over HTTP: {e}")))
 }

@@ -487,3 +487,85 @@ async fn the_readme_config_starts_the_server() {
     assert_eq!(n(&budget["vaultBalance"]), Some(500 * USDC));
     client.cancel().await.unwrap();
 }
+
+/// `mcp --http`: Streamable HTTP on loopback, inside a loopback-only network
+/// namespace (the server is started and stopped by PID there), driven by
+/// the inspector; a non-loopback address is refused.
+#[test]
+fn the_inspector_over_streamable_http_in_a_loopback_namespace() {
+    let w = world();
+    let e = &w.env;
+    let err = e.fails(
+        &[
+            "-k",
+            &w.agent.path,
+            "mcp",
+            "--policy",
+            &w.policy,
+            "--http",
+            "0.0.0.0:18765",
+        ],
+        2,
+    );
+    assert!(err.contains("is not a loopback address"), "{err}");
+    let bin = inspector();
+    let script = r#"set -u
+ip link set lo up
+"$AE" -u embedded --embedded-state "$STATE" -k "$KEY" mcp --policy "$POLICY" --http 127.0.0.1:18765 2>"$DIR/server.err" &
+server=$!
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/18765) 2>/dev/null && break; sleep 0.1; done
+mcp-inspector --cli http://127.0.0.1:18765/mcp --format json -q --method tools/call --tool-name budget_status
+code=$?
+kill -TERM "$server"
+wait "$server"
+echo "server exit $?" >&2
+exit "$code""#;
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let mut command = std::process::Command::new(if root { "unshare" } else { "sudo" });
+    if !root {
+        command.args(["-n", "--preserve-env", "unshare"]);
+    }
+    let out = command
+        .args([
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--",
+            "bash",
+            "-c",
+            script,
+        ])
+        .env("AE", env!("CARGO_BIN_EXE_agent-escrow"))
+        .env("STATE", e.path("state.json"))
+        .env("KEY", &w.agent.path)
+        .env("POLICY", &w.policy)
+        .env("DIR", e.dir.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", e.dir.path())
+        .env_remove("AGENT_ESCROW_SO")
+        .output()
+        .expect("unshare (util-linux) runs the loopback-only namespace");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let server = std::fs::read_to_string(e.path("server.err")).unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "{stderr}\nserver: {server}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let budget = &doc["result"]["structuredContent"];
+    assert_eq!(n(&budget["vaultBalance"]), Some(500 * USDC), "{doc}");
+    assert!(server.contains("(http://127.0.0.1:18765/mcp)"), "{server}");
+    assert!(
+        stderr.contains("server exit 0"),
+        "stopped by PID, cleanly: {stderr}"
+    );
+}
