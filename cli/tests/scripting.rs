@@ -748,6 +748,40 @@ fn durable_nonce_offline_approval_outlives_the_blockhash() {
         )),
         "{err}"
     );
+    // A nonce transaction that fails on chain still spends its nonce (as on
+    // a cluster): the same signed message can never be tried again.
+    let funded = w.create("5", "not yet refundable", &[]);
+    let value = e.json(&["nonce", "show", &nonce])["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refund = [
+        "-k",
+        &w.owner.path,
+        "escrow",
+        "refund",
+        &funded,
+        "--skip-checks",
+        "--nonce",
+        &nonce,
+        "--blockhash",
+        &value,
+    ];
+    let err = e.fails(&refund, 3);
+    assert!(err.contains("DeadlineNotReached (error 6015)"), "{err}");
+    let moved = e.json(&["nonce", "show", &nonce]);
+    assert_ne!(
+        moved["nonce"],
+        value.as_str(),
+        "the failed transaction advanced the nonce"
+    );
+    let err = e.fails(&refund, 2);
+    assert!(
+        err.contains(&format!(
+            "--blockhash: {value} is not the nonce stored in {nonce}"
+        )),
+        "{err}"
+    );
     // Online with a nonce: signs with the stored nonce and lands.
     let out = e.json(&[
         "-k",

@@ -89,6 +89,10 @@ struct SavedState {
     /// The latest blockhash (base58), to check the replay.
     #[serde(default)]
     blockhash: Option<String>,
+    /// Signatures of transactions executed with an error (fee charged):
+    /// they cannot be processed again either.
+    #[serde(default)]
+    failed: Vec<String>,
 }
 
 /// An exclusive lock on an embedded state file, held from before
@@ -148,6 +152,8 @@ struct Inner {
     history: Vec<Landed>,
     /// Blockhash moves since genesis (see [`SavedState::blockhash_count`]).
     blockhash_count: u64,
+    /// See [`SavedState::failed`].
+    failed: Vec<String>,
 }
 
 /// LiteSVM with the agent-escrow program loaded at [`PROGRAM_ID`].
@@ -211,6 +217,7 @@ impl EmbeddedSvm {
                 svm,
                 history: Vec::new(),
                 blockhash_count: 0,
+                failed: Vec::new(),
             }),
             program_bytes,
             dirty: std::sync::atomic::AtomicBool::new(false),
@@ -277,6 +284,7 @@ impl EmbeddedSvm {
             clock.unix_timestamp = saved.unix_timestamp;
             inner.svm.set_sysvar(&clock);
             inner.history = saved.history;
+            inner.failed = saved.failed;
         }
         Ok(embedded)
     }
@@ -317,6 +325,7 @@ impl EmbeddedSvm {
             history: inner.history.clone(),
             blockhash_count: inner.blockhash_count,
             blockhash: Some(inner.svm.latest_blockhash().to_string()),
+            failed: inner.failed.clone(),
         };
         let text = serde_json::to_string(&saved).map_err(|e| save_error(state, e))?;
         let dir = match state.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -392,6 +401,31 @@ impl EmbeddedSvm {
     }
 }
 
+/// Stores the durable nonce of `blockhash` in the nonce account `nonce`, as
+/// the runtime does for a nonce transaction that fails. Layout (bincode of
+/// `solana_nonce::versions::Versions::Current(State::Initialized(Data))`,
+/// 80 bytes): version u32 = 1 | state u32 = 1 | authority (32) | durable
+/// nonce (32) @40 | lamports_per_signature u64.
+fn advance_nonce(svm: &mut LiteSVM, nonce: &Pubkey, blockhash: &Hash) {
+    let Some(mut account) = svm.get_account(nonce) else {
+        return;
+    };
+    let initialized =
+        account.data.len() == 80 && account.data.get(..8) == Some(&[1, 0, 0, 0, 1, 0, 0, 0][..]);
+    if !initialized {
+        return;
+    }
+    let durable =
+        solana_nonce::state::DurableNonce::from_blockhash(&solana_nonce_hash(blockhash.to_bytes()));
+    account.data[40..72].copy_from_slice(durable.as_hash().as_ref());
+    let _ = svm.set_account(*nonce, account);
+}
+
+/// `solana-nonce` 3 names `solana-hash` 3's `Hash`; this crate uses 4.
+fn solana_nonce_hash(bytes: [u8; 32]) -> solana_nonce_hash::Hash {
+    solana_nonce_hash::Hash::new_from_array(bytes)
+}
+
 impl Transport for EmbeddedSvm {
     fn describe(&self) -> String {
         "embedded".to_string()
@@ -420,13 +454,18 @@ impl Transport for EmbeddedSvm {
         // file.
         if let Some(signature) = tx.signatures.first() {
             let signature = signature.to_string();
-            if inner.history.iter().any(|l| l.signature == signature) {
+            if inner.history.iter().any(|l| l.signature == signature)
+                || inner.failed.contains(&signature)
+            {
                 return Err(ClientError::Transaction {
                     err: solana_transaction_error::TransactionError::AlreadyProcessed,
                     logs: Vec::new(),
                 });
             }
         }
+        let signature = tx.signatures.first().copied().unwrap_or_default();
+        let nonce = crate::transport::durable_nonce_account(&tx);
+        let blockhash = inner.svm.latest_blockhash();
         let result = inner.svm.send_transaction(tx);
         // Each transaction lands in its own "block": later transactions get a
         // fresh blockhash, as on a real cluster.
@@ -448,7 +487,19 @@ impl Transport for EmbeddedSvm {
                     logs: meta.logs,
                 })
             }
-            Err(failed) => Err(ClientError::from_transaction(failed.err, failed.meta.logs)),
+            Err(failed) => {
+                // Executed with an error: the fee is charged and, as on a
+                // cluster, the signature is spent and a durable nonce is
+                // advanced all the same (LiteSVM rolls both back).
+                if let solana_transaction_error::TransactionError::InstructionError(..) = failed.err
+                {
+                    inner.failed.push(signature.to_string());
+                    if let Some(nonce) = nonce {
+                        advance_nonce(&mut inner.svm, &nonce, &blockhash);
+                    }
+                }
+                Err(ClientError::from_transaction(failed.err, failed.meta.logs))
+            }
         }
     }
 

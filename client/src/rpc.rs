@@ -117,26 +117,6 @@ impl RpcTransport {
     }
 }
 
-/// The nonce account of a durable-nonce transaction: its first instruction
-/// is the system program's `AdvanceNonceAccount` (instruction index 4,
-/// little-endian u32; accounts: nonce, recent blockhashes sysvar,
-/// authority). Source: solana-system-interface `SystemInstruction`.
-fn durable_nonce_account(tx: &Transaction) -> Option<Pubkey> {
-    const ADVANCE_NONCE_ACCOUNT: [u8; 4] = 4u32.to_le_bytes();
-    let first = tx.message.instructions.first()?;
-    let program = tx
-        .message
-        .account_keys
-        .get(usize::from(first.program_id_index))?;
-    if *program != anchor_lang::solana_program::system_program::ID
-        || first.data.get(..4) != Some(&ADVANCE_NONCE_ACCOUNT[..])
-    {
-        return None;
-    }
-    let index = usize::from(*first.accounts.first()?);
-    tx.message.account_keys.get(index).copied()
-}
-
 impl RpcTransport {
     /// Whether the durable nonce in `nonce` is still `value` (the
     /// transaction signed with it can still land).
@@ -261,7 +241,7 @@ impl Transport for RpcTransport {
 
     async fn send_transaction(&self, tx: Transaction) -> Result<TxOutcome, ClientError> {
         let blockhash = tx.message.recent_blockhash;
-        let nonce = durable_nonce_account(&tx);
+        let nonce = crate::transport::durable_nonce_account(&tx);
         let config = RpcSendTransactionConfig {
             preflight_commitment: Some(self.commitment.commitment),
             ..RpcSendTransactionConfig::default()

@@ -83,3 +83,23 @@ pub trait Transport {
     /// Lamports an account of `len` bytes needs to be rent-exempt.
     async fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError>;
 }
+
+/// The nonce account of a durable-nonce transaction: its first instruction
+/// is the system program's `AdvanceNonceAccount` (instruction index 4,
+/// little-endian u32; accounts: nonce, recent blockhashes sysvar,
+/// authority). Source: solana-system-interface `SystemInstruction`.
+pub fn durable_nonce_account(tx: &Transaction) -> Option<Pubkey> {
+    const ADVANCE_NONCE_ACCOUNT: [u8; 4] = 4u32.to_le_bytes();
+    let first = tx.message.instructions.first()?;
+    let program = tx
+        .message
+        .account_keys
+        .get(usize::from(first.program_id_index))?;
+    if *program != anchor_lang::solana_program::system_program::ID
+        || first.data.get(..4) != Some(&ADVANCE_NONCE_ACCOUNT[..])
+    {
+        return None;
+    }
+    let index = usize::from(*first.accounts.first()?);
+    tx.message.account_keys.get(index).copied()
+}
