@@ -153,9 +153,7 @@ pub fn time(unix_timestamp: i64) -> Value {
 
 /// RFC 3339 in UTC (`2026-11-22T05:30:00Z`).
 pub fn rfc3339(unix_timestamp: i64) -> String {
-    chrono::DateTime::from_timestamp(unix_timestamp, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| format!("{unix_timestamp}s"))
+    agent_escrow_client::preflight::utc(unix_timestamp)
 }
 
 /// A time for people: the local time with its offset, and UTC when the
