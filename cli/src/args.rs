@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{ArgEnum, Args, Parser, Subcommand};
 
-use crate::parse::{parse_bps_percent, parse_duration, parse_hash, parse_pubkey};
+use crate::parse::{parse_bps_percent, parse_duration, parse_hash, parse_pubkey, parse_time};
 
 /// Output format, as in the Solana CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ArgEnum)]
@@ -94,13 +94,10 @@ pub struct Cli {
     pub with_compute_unit_price: Option<u64>,
 
     /// Sign offline: print this signer's PUBKEY=SIGNATURE for the exact
-    /// message instead of sending (needs --blockhash)
-    #[clap(
-        name = "sign_only",
-        long = "sign-only",
-        global = true,
-        requires = "blockhash"
-    )]
+    /// message instead of sending (needs --blockhash); with `escrow approve
+    /// --offchain` / `escrow veto --offchain`, print the owner's message
+    /// signature (no --blockhash: the message has its own expiry)
+    #[clap(name = "sign_only", long = "sign-only", global = true)]
     pub sign_only: bool,
 
     /// Simulate instead of sending: print the compute units and the events
@@ -625,6 +622,52 @@ pub struct ProofSource {
     pub hash: Option<[u8; 32]>,
 }
 
+/// The owner's consent as a signed off-chain message instead of a
+/// transaction signature (`escrow approve` / `escrow veto`).
+#[derive(Debug, Default, Args)]
+pub struct OffchainArgs {
+    /// The owner signs a clear-text off-chain message (shown in full on a
+    /// Ledger) instead of the transaction; -k (or --fee-payer) submits it
+    #[clap(long, conflicts_with = "owner_signature")]
+    pub offchain: bool,
+    /// How long the signed message stays valid, with a unit: 30m, 2h, 7d
+    /// [default: 1h]
+    #[clap(
+        name = "expires_in",
+        long = "expires-in",
+        value_name = "DURATION",
+        parse(try_from_str = parse_duration),
+        requires = "offchain",
+        conflicts_with = "expires_at"
+    )]
+    pub expires_in: Option<i64>,
+    /// When the signed message expires: unix seconds or RFC 3339; with
+    /// --owner-signature, the --expires-at it was signed with
+    #[clap(
+        name = "expires_at",
+        long = "expires-at",
+        value_name = "TIME",
+        parse(try_from_str = parse_time)
+    )]
+    pub expires_at: Option<i64>,
+    /// Submit an owner's signature made elsewhere (`--offchain --sign-only`
+    /// prints it), base58; needs the same --expires-at
+    #[clap(
+        name = "owner_signature",
+        long = "owner-signature",
+        value_name = "SIGNATURE",
+        requires = "expires_at"
+    )]
+    pub owner_signature: Option<String>,
+}
+
+impl OffchainArgs {
+    /// Whether the owner's consent is an off-chain message.
+    pub fn used(&self) -> bool {
+        self.offchain || self.owner_signature.is_some()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EscrowCommand {
     /// Lock budget for a task (the agent signs)
@@ -822,15 +865,30 @@ Give the printed signature to the provider: `escrow proof ESCROW --attestation S
     /// Release an approval-tier escrow after proof (owner)
     #[clap(after_help = "EXAMPLES:
     agent-escrow -k owner.json escrow approve ESCROW
+    agent-escrow escrow approve ESCROW --offchain --owner usb://ledger -k agent.json
+    agent-escrow escrow approve ESCROW --offchain --owner usb://ledger --expires-in 2h \\
+        --sign-only
+    agent-escrow -k agent.json escrow approve ESCROW --owner-signature SIGNATURE \\
+        --expires-at 2026-12-02T15:00:00Z
     agent-escrow escrow approve ESCROW -k usb://ledger --fee-payer AGENT_PUBKEY \\
         --sign-only --blockhash BLOCKHASH
     agent-escrow escrow approve ESCROW --owner OWNER_PUBKEY \\
         --signer OWNER_PUBKEY=SIGNATURE --blockhash BLOCKHASH -k agent.json
 
-The second signs offline (BLOCKHASH from `agent-escrow blockhash`) and
-prints OWNER_PUBKEY=SIGNATURE; the third submits it from the agent's
-machine. With --nonce the signature does not expire with the blockhash
-(see `agent-escrow nonce create --help`).")]
+OFF-CHAIN APPROVAL (--offchain): a Ledger shows this program's instructions
+only as a hash (blind signing). With --offchain the owner signs instead a
+one-line ASCII message that the device shows in clear, e.g.
+    agent-escrow: approve release | amount: 75.000000 USDC | to: PROVIDER |
+    escrow: ESCROW | policy: POLICY | expires: 2026-12-02T15:00:00Z
+and any key (-k, paying the fee) submits it. With --sign-only the signature
+is printed instead, with the command that submits it from another machine
+(--owner-signature and --expires-at); the message has its own expiry, so
+there is no blockhash to race.
+
+The last two sign the transaction itself offline (BLOCKHASH from
+`agent-escrow blockhash`) and submit OWNER_PUBKEY=SIGNATURE from the
+agent's machine; with --nonce that signature does not expire with the
+blockhash (see `agent-escrow nonce create --help`).")]
     Approve {
         /// The escrow's address (from `escrow create` or `escrow list`)
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
@@ -838,15 +896,20 @@ machine. With --nonce the signature does not expire with the blockhash
         /// Owner (a signer source) [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         owner: Option<String>,
+        #[clap(flatten)]
+        offchain: OffchainArgs,
     },
     /// Stop a proven delay-tier escrow before release (owner)
     #[clap(after_help = "EXAMPLES:
     agent-escrow -k owner.json escrow veto ESCROW
+    agent-escrow escrow veto ESCROW --offchain --owner usb://ledger -k keeper.json
     agent-escrow escrow veto ESCROW --owner usb://ledger --nonce NONCE_PUBKEY \\
         --nonce-authority usb://ledger --blockhash NONCE_VALUE --fee-payer AGENT_PUBKEY \\
         --sign-only
 
-A vetoed escrow is disputed: the arbiter settles it (`escrow resolve`).")]
+A vetoed escrow is disputed: the arbiter settles it (`escrow resolve`).
+--offchain works as for `escrow approve` (see its --help): the owner signs a
+clear-text message (`agent-escrow: veto release | ...`) that any key submits.")]
     Veto {
         /// The escrow's address (from `escrow create` or `escrow list`)
         #[clap(value_name = "ESCROW", parse(try_from_str = parse_pubkey))]
@@ -854,6 +917,8 @@ A vetoed escrow is disputed: the arbiter settles it (`escrow resolve`).")]
         /// Owner (a signer source) [default: --keypair]
         #[clap(long, value_name = "SIGNER")]
         owner: Option<String>,
+        #[clap(flatten)]
+        offchain: OffchainArgs,
     },
     /// Pay out a delay-tier escrow after its delay (anyone)
     #[clap(after_help = "EXAMPLES:

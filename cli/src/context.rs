@@ -325,6 +325,11 @@ impl Context {
         self.signers.fee_payer()
     }
 
+    /// `--sign-only`: commands sign and print instead of sending.
+    pub fn sign_only(&self) -> bool {
+        self.sign_only
+    }
+
     /// `--dry-run`: commands simulate instead of sending.
     pub fn dry_run(&self) -> bool {
         self.dry_run

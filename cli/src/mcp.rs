@@ -38,7 +38,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    args::{Cli, Command, EscrowCommand, HistoryArgs, PolicyCommand, ProofSource},
+    args::{Cli, Command, EscrowCommand, HistoryArgs, OffchainArgs, PolicyCommand, ProofSource},
     context::Context,
     parse::{parse_bps_percent, parse_duration, parse_hash, parse_pubkey},
     CliError,
@@ -459,6 +459,7 @@ impl EscrowTools {
         self.run(Command::Escrow(EscrowCommand::Approve {
             escrow,
             owner: None,
+            offchain: OffchainArgs::default(),
         }))
         .await
     }
@@ -471,6 +472,7 @@ impl EscrowTools {
         self.run(Command::Escrow(EscrowCommand::Veto {
             escrow,
             owner: None,
+            offchain: OffchainArgs::default(),
         }))
         .await
     }

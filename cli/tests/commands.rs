@@ -1486,3 +1486,139 @@ fn embedded_state_commands_and_compact_output() {
     let help = e.ok(&["escrow", "close", "--help"]);
     assert!(help.contains("kept for its dependents"), "{help}");
 }
+
+#[test]
+fn offchain_owner_message_flow() {
+    // The owner signs a clear-text message (what a Ledger shows in full)
+    // on its own machine; the agent's machine submits it and pays the fee.
+    let w = world();
+    let e = &w.env;
+    let escrow = w.create("90", "offchain", &[]);
+    w.prove(&escrow);
+    let signed = e.json(&[
+        "-k",
+        &w.owner.path,
+        "escrow",
+        "approve",
+        &escrow,
+        "--offchain",
+        "--expires-in",
+        "2h",
+        "--sign-only",
+    ]);
+    let message = &signed["ownerMessage"];
+    let text = message["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {escrow} | policy: {} | expires: ",
+            w.mint, w.provider.pubkey, w.policy
+        )),
+        "{text}"
+    );
+    assert_eq!(message["owner"], w.owner.pubkey.as_str());
+    assert_eq!(w.state(&escrow), "ProofSubmitted", "--sign-only sent nothing");
+    let signature = message["signature"].as_str().unwrap().to_string();
+    let expires_at = message["expiresAt"]["unixTimestamp"].to_string();
+    let submit = signed["submit"].as_str().unwrap();
+    assert_eq!(
+        submit,
+        format!(
+            "agent-escrow escrow approve {escrow} --owner-signature {signature} --expires-at {expires_at}"
+        )
+    );
+    // The display form shows the text and the command, one per line.
+    let display = e.ok(&[
+        "-k",
+        &w.owner.path,
+        "escrow",
+        "approve",
+        &escrow,
+        "--offchain",
+        "--expires-at",
+        &expires_at,
+        "--sign-only",
+    ]);
+    assert!(display.contains(text) && display.contains(submit), "{display}");
+
+    // Tampered before sending: another expiry than the one signed. The
+    // client refuses (the signature does not verify over that message);
+    // unchecked, the ed25519 precompile refuses the signature itself.
+    let later = (expires_at.parse::<i64>().unwrap() + 60).to_string();
+    let tampered = [
+        "-k",
+        &w.agent.path,
+        "escrow",
+        "approve",
+        &escrow,
+        "--owner-signature",
+        &signature,
+        "--expires-at",
+        &later,
+    ];
+    let err = e.fails(&tampered, 2);
+    assert!(err.contains("OwnerMessageWrongSigner") && err.contains("--owner-signature"), "{err}");
+    let err = e.fails(&[&tampered[..], &["--skip-checks"]].concat(), 3);
+    assert!(
+        err.contains("InvalidSignature (error 2)")
+            && err.contains("ed25519 signature-verify instruction (#1) refused its signature"),
+        "{err}"
+    );
+    assert_eq!(w.state(&escrow), "ProofSubmitted");
+    assert_eq!(w.balance(&w.provider.pubkey), 0);
+
+    // The agent submits the owner's signature as printed.
+    let mut args: Vec<&str> = vec!["-k", &w.agent.path];
+    args.extend(submit.split_whitespace().skip(1));
+    let out = e.json(&args);
+    let names: Vec<&str> = out["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["OwnerMessageAccepted", "EscrowReleased"]);
+    let accepted = &out["events"][0]["fields"];
+    assert_eq!(accepted["submittedBy"], w.agent.pubkey.as_str());
+    assert_eq!(accepted["owner"], w.owner.pubkey.as_str());
+    assert_eq!(accepted["action"], "ApproveRelease");
+    assert_eq!(accepted["expiresAt"]["unixTimestamp"].to_string(), expires_at);
+    assert_eq!(out["events"][1]["fields"]["releasedBy"], w.owner.pubkey.as_str());
+    assert_eq!(n(&out["rentReturned"]), Some(RENT_PLAIN));
+    assert_eq!(w.balance(&w.provider.pubkey), 90 * USDC);
+    w.assert_settled(&escrow, "Released");
+
+    // In one step: the owner's signer signs, -k submits. A veto this time.
+    let delayed = w.create("40", "offchain-veto", &[]);
+    w.prove(&delayed);
+    let out = e.json(&[
+        "-k",
+        &w.agent.path,
+        "escrow",
+        "veto",
+        &delayed,
+        "--offchain",
+        "--owner",
+        &w.owner.path,
+    ]);
+    assert_eq!(out["events"][1]["name"], "EscrowDisputed");
+    assert_eq!(out["events"][1]["fields"]["veto"], true);
+    assert_eq!(w.state(&delayed), "Disputed");
+    // The agent cannot sign the owner's message.
+    let third = w.create("90", "offchain-agent", &[]);
+    w.prove(&third);
+    let err = e.rejected(&[
+        "-k",
+        &w.agent.path,
+        "escrow",
+        "approve",
+        &third,
+        "--offchain",
+    ]);
+    assert!(err.contains("OwnerMessageWrongSigner"), "{err}");
+    assert_eq!(w.state(&third), "ProofSubmitted");
+    // Flags that do not belong together are refused before anything is read.
+    let err = e.fails(&["escrow", "approve", &third, "--expires-at", "1"], 2);
+    assert!(err.contains("--expires-at: only with --offchain"), "{err}");
+    let err = e.fails(&["escrow", "approve", &third, "--sign-only"], 2);
+    assert!(err.contains("--sign-only: needs --blockhash"), "{err}");
+}

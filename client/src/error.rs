@@ -124,6 +124,23 @@ impl ProgramFailure {
     /// compute-budget instructions were prepended, the one instruction of
     /// this program is used.
     pub fn with_instructions(mut self, instructions: &[Instruction]) -> Self {
+        let failing = instructions.get(usize::from(self.instruction_index));
+        if failing.is_some_and(|ix| ix.program_id == agent_escrow::ed25519::ED25519_PROGRAM_ID) {
+            // A precompile logs nothing: the logs read so far belong to the
+            // instruction before it.
+            self.context = Box::new(FailureContext {
+                program: Some(agent_escrow::ed25519::ED25519_PROGRAM_ID),
+                ..FailureContext::default()
+            });
+            self.details.clear();
+            self.name = precompile_error_name(self.code).to_string();
+            self.message = format!(
+                "the ed25519 signature-verify instruction (#{}) refused its signature: {}",
+                self.instruction_index,
+                precompile_words(self.code)
+            );
+            return self;
+        }
         if self.context.instruction.is_some() {
             return self;
         }
@@ -144,12 +161,34 @@ impl ProgramFailure {
     }
 }
 
+/// The ed25519 precompile's error names (agave `PrecompileError`, in order).
+pub fn precompile_error_name(code: u32) -> &'static str {
+    match code {
+        0 => "InvalidPublicKey",
+        1 => "InvalidRecoveryId",
+        2 => "InvalidSignature",
+        3 => "InvalidDataOffsets",
+        4 => "InvalidInstructionDataSize",
+        _ => "CustomError",
+    }
+}
+
+/// A precompile error in words, with the usual cause.
+fn precompile_words(code: u32) -> &'static str {
+    match code {
+        2 => "the signature does not verify over the signed bytes with that key (signed by another key, or over another message: for an owner message, another escrow, amount or --expires-at)",
+        0 => "the public key is not a valid ed25519 point",
+        3 | 4 => "its offsets or size do not fit its data",
+        _ => "unknown precompile error",
+    }
+}
+
 /// This program's instruction name (as Anchor spells it, `EscrowApprove`)
 /// from the 8-byte discriminator that starts the instruction data.
 pub fn instruction_name(data: &[u8]) -> Option<&'static str> {
     use agent_escrow::instruction as ix;
     use anchor_lang::Discriminator;
-    let table: [(&[u8], &str); 18] = [
+    let table: [(&[u8], &str); 20] = [
         (ix::PolicyCreate::DISCRIMINATOR, "PolicyCreate"),
         (ix::PolicyUpdate::DISCRIMINATOR, "PolicyUpdate"),
         (ix::PolicyPause::DISCRIMINATOR, "PolicyPause"),
@@ -162,6 +201,8 @@ pub fn instruction_name(data: &[u8]) -> Option<&'static str> {
         (ix::EscrowSubmitProof::DISCRIMINATOR, "EscrowSubmitProof"),
         (ix::EscrowApprove::DISCRIMINATOR, "EscrowApprove"),
         (ix::EscrowVeto::DISCRIMINATOR, "EscrowVeto"),
+        (ix::EscrowApproveOffchain::DISCRIMINATOR, "EscrowApproveOffchain"),
+        (ix::EscrowVetoOffchain::DISCRIMINATOR, "EscrowVetoOffchain"),
         (ix::EscrowRelease::DISCRIMINATOR, "EscrowRelease"),
         (ix::EscrowRefund::DISCRIMINATOR, "EscrowRefund"),
         (ix::EscrowDispute::DISCRIMINATOR, "EscrowDispute"),
@@ -803,6 +844,8 @@ fn program_label(id: &Pubkey) -> String {
         "token_2022".into()
     } else if *id == ATA_PROGRAM {
         "associated_token".into()
+    } else if *id == agent_escrow::ed25519::ED25519_PROGRAM_ID {
+        "ed25519".into()
     } else {
         id.to_string()
     }

@@ -9,7 +9,7 @@
 use agent_escrow::events::{
     Deposited, DisputeResolved, EscrowCancelled, EscrowClosed, EscrowCreated, EscrowDisputed,
     EscrowRefunded, EscrowReleased, PolicyCreated, PolicyPaused, PolicyResumed, PolicyUpdated,
-    ProofSubmitted, ProviderAllowed, ProviderDisallowed, Withdrawn,
+    OwnerMessageAccepted, ProofSubmitted, ProviderAllowed, ProviderDisallowed, Withdrawn,
 };
 use anchor_lang::{prelude::Pubkey, AnchorDeserialize, Discriminator};
 use base64::Engine;
@@ -65,6 +65,7 @@ escrow_events!(
     DisputeResolved,
     EscrowCancelled,
     EscrowClosed,
+    OwnerMessageAccepted,
 );
 
 fn kv(key: &'static str, value: impl ToString) -> (&'static str, String) {
@@ -243,6 +244,17 @@ impl EscrowEvent {
                     kv("rentPayer", e.rent_payer),
                     kv("lamports", e.lamports),
                     kv("state", format!("{:?}", e.state)),
+                ],
+            ),
+            Self::OwnerMessageAccepted(e) => (
+                e.policy,
+                Some(e.escrow),
+                None,
+                vec![
+                    kv("owner", e.owner),
+                    kv("action", format!("{:?}", e.action)),
+                    kv("expiresAt", e.expires_at),
+                    kv("submittedBy", e.submitted_by),
                 ],
             ),
         };

@@ -243,10 +243,18 @@ pub fn attestation(
 /// The ed25519 signature-verify instruction carrying a verifier's
 /// `signature` (64 bytes) over `message`.
 pub fn ed25519_attestation(verifier: &Pubkey, signature: &[u8; 64], message: &[u8]) -> Instruction {
+    ed25519_signature(verifier, signature, message)
+}
+
+/// The ed25519 signature-verify instruction (precompile
+/// `Ed25519SigVerify111111111111111111111111111`) for one `signature` by
+/// `signer` over `message`, with every offset inside this instruction (as
+/// the program requires).
+pub fn ed25519_signature(signer: &Pubkey, signature: &[u8; 64], message: &[u8]) -> Instruction {
     solana_ed25519_program::new_ed25519_instruction_with_signature(
         message,
         signature,
-        &verifier.to_bytes(),
+        &signer.to_bytes(),
     )
 }
 
@@ -284,6 +292,50 @@ pub fn escrow_approve(owner: &Pubkey, keys: &EscrowAccounts) -> Instruction {
             depends_on: keys.depends_on,
         },
         instruction::EscrowApprove {},
+    )
+}
+
+/// `escrow_approve_offchain`: any `submitter` signs; the owner's consent is
+/// the ed25519 instruction before it (see [`crate::offchain`]), for the
+/// message expiring at `expires_at` (unix seconds).
+pub fn escrow_approve_offchain(
+    submitter: &Pubkey,
+    keys: &EscrowAccounts,
+    expires_at: i64,
+) -> Instruction {
+    build(
+        accounts::EscrowApproveOffchain {
+            submitter: *submitter,
+            policy: keys.policy,
+            vault: policy_vault_address(&keys.policy).0,
+            escrow: keys.escrow,
+            provider_token: keys.provider_token,
+            rent_payer: keys.rent_payer,
+            mint: keys.mint,
+            token_program: keys.token_program,
+            instructions_sysvar: INSTRUCTIONS_SYSVAR_ID,
+            depends_on: keys.depends_on,
+        },
+        instruction::EscrowApproveOffchain { expires_at },
+    )
+}
+
+/// `escrow_veto_offchain`: any `submitter` signs; the owner's consent is the
+/// ed25519 instruction before it, for the message expiring at `expires_at`.
+pub fn escrow_veto_offchain(
+    submitter: &Pubkey,
+    policy: &Pubkey,
+    escrow: &Pubkey,
+    expires_at: i64,
+) -> Instruction {
+    build(
+        accounts::EscrowVetoOffchain {
+            submitter: *submitter,
+            policy: *policy,
+            escrow: *escrow,
+            instructions_sysvar: INSTRUCTIONS_SYSVAR_ID,
+        },
+        instruction::EscrowVetoOffchain { expires_at },
     )
 }
 

@@ -24,6 +24,7 @@ pub mod embedded;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod offchain;
 pub mod pda;
 pub mod preflight;
 pub mod rpc;

@@ -184,8 +184,8 @@ impl EscrowInstruction {
     pub fn from_log_name(name: &str) -> Option<Self> {
         Some(match name {
             "EscrowSubmitProof" => Self::SubmitProof,
-            "EscrowApprove" => Self::Approve,
-            "EscrowVeto" => Self::Veto,
+            "EscrowApprove" | "EscrowApproveOffchain" => Self::Approve,
+            "EscrowVeto" | "EscrowVetoOffchain" => Self::Veto,
             "EscrowRelease" => Self::Release,
             "EscrowRefund" => Self::Refund,
             "EscrowDispute" => Self::Dispute,
@@ -1290,6 +1290,62 @@ pub fn veto(view: &EscrowView, signer: &Pubkey) -> Result<(), Refusal> {
                 "ESCROW: escrow {} is in the {} tier; only delay-tier escrows are vetoed: {hint}",
                 view.address,
                 tier_name(view.escrow.tier)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an owner message's expiry (`escrow approve --offchain`,
+/// `escrow veto --offchain`): the program refuses it once the cluster's
+/// unix time `now` reaches `expires_at` (`OwnerMessageExpired`).
+pub fn owner_message_expiry(now: i64, expires_at: i64) -> Result<(), Refusal> {
+    if now >= expires_at {
+        return Err(Refusal::program(
+            EscrowError::OwnerMessageExpired,
+            "--expires-at",
+            format!(
+                "--expires-at: the owner's message expired at {} and the cluster's time is {}: ask the owner to sign a new one (`--expires-in 1h`)",
+                utc(expires_at),
+                utc(now)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks who signs an owner message (`--offchain`): the policy's owner,
+/// else the program refuses the signature (`OwnerMessageWrongSigner`).
+pub fn owner_message_signer(view: &EscrowView, signer: &Pubkey) -> Result<(), Refusal> {
+    let owner = view.policy.policy.owner;
+    if *signer != owner {
+        return Err(Refusal::program(
+            EscrowError::OwnerMessageWrongSigner,
+            "--owner",
+            format!(
+                "--owner: {signer} is not the owner of policy {} ({owner}); sign the message with the owner's key (--owner usb://ledger, or the owner's keypair file)",
+                view.policy.address
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a signature brought from another machine (`--owner-signature`):
+/// it must verify as the policy owner's over the message rebuilt from the
+/// chain, else the program would refuse it (`OwnerMessageWrongSigner`:
+/// another key, another escrow, amount or expiry all give another message).
+pub fn owner_signature(
+    message: &crate::offchain::SignableMessage,
+    signature: &solana_signature::Signature,
+) -> Result<(), Refusal> {
+    if !message.verifies(signature) {
+        return Err(Refusal::program(
+            EscrowError::OwnerMessageWrongSigner,
+            "--owner-signature",
+            format!(
+                "--owner-signature: the signature is not the policy owner's ({}) over this message: {:?}. Was it made for this escrow, with this --expires-at, by the owner's key?",
+                message.owner, message.text
             ),
         ));
     }

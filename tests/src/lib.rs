@@ -9,11 +9,13 @@ use std::{collections::BTreeMap, path::PathBuf};
 
 use agent_escrow::{
     instructions::{EscrowCreateArgs, PolicyCreateArgs},
+    offchain::OwnerAction,
     state::{Escrow, Policy},
 };
 use agent_escrow_client::{
     embedded::EmbeddedSvm,
     instructions::{self, EscrowAccounts},
+    offchain::{owner_message, SignableMessage},
     pda::{associated_token_address, escrow_address, policy_address, policy_vault_address},
     sha256,
     transport::{Transport, TxOutcome},
@@ -610,6 +612,36 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
         .await
         .unwrap()),
     ));
+    // The owner's consent as a signed off-chain message (ed25519 + the
+    // instruction in one transaction), submitted by the cranker.
+    h.svm().advance_clock(86_400);
+    let expires_at = h.now().await + 3_600;
+    h.create_escrow(10, 2, 90 * USDC).await.unwrap();
+    h.submit_proof(10, 2).await.unwrap();
+    h.create_escrow(11, 1, 50 * USDC).await.unwrap();
+    h.submit_proof(11, 1).await.unwrap();
+    for (action, id, p) in [
+        (OwnerAction::ApproveRelease, 10, 2),
+        (OwnerAction::VetoRelease, 11, 1),
+    ] {
+        let policy = h.policy_state().await;
+        let escrow = h.escrow_state(id).await;
+        let message = SignableMessage::new(
+            owner_message(action, (&h.policy(), &policy), (&h.escrow(id), &escrow), expires_at),
+            owner,
+        )
+        .unwrap();
+        let signature = h.owner.sign_message(&message.envelope);
+        let ixs = message.instructions(&h.cranker.pubkey(), &h.keys(id, p, None), &signature);
+        let name = match action {
+            OwnerAction::ApproveRelease => "escrow_approve_offchain (ed25519 + approve)",
+            OwnerAction::VetoRelease => "escrow_veto_offchain (ed25519 + veto)",
+        };
+        rows.push((
+            name,
+            cu(h.client.send(&ixs, &h.cranker, &[]).await.unwrap()),
+        ));
+    }
     rows
 }
 
@@ -728,6 +760,37 @@ pub async fn measure_targets() -> Vec<Target> {
     rows.push(Target {
         name: "verified proof transaction (ed25519 + proof)",
         measured: transaction_size(&proof, &h.providers[0].pubkey()) as u64,
+        target: 1_232,
+        unit: "bytes",
+        reason: None,
+    });
+    // The owner's off-chain approval as the CLI sends it: the provider's
+    // ATA (create-idempotent), ed25519 over the envelope, and
+    // escrow_approve_offchain with a dependency, a separate submitter.
+    let (policy, escrow) = (h.policy_state().await, h.escrow_state(1).await);
+    let message = SignableMessage::new(
+        owner_message(
+            OwnerAction::ApproveRelease,
+            (&h.policy(), &policy),
+            (&h.escrow(1), &escrow),
+            agent_escrow::offchain::MAX_EXPIRES_AT,
+        ),
+        h.owner.pubkey(),
+    )
+    .unwrap();
+    let signature = h.owner.sign_message(&message.envelope);
+    let mut approval = vec![
+        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &h.cranker.pubkey(),
+            &h.providers[0].pubkey(),
+            &h.mint,
+            &h.token_program,
+        ),
+    ];
+    approval.extend(message.instructions(&h.cranker.pubkey(), &keys, &signature));
+    rows.push(Target {
+        name: "owner-message approval transaction (ATA + ed25519 + approve)",
+        measured: transaction_size(&approval, &h.cranker.pubkey()) as u64,
         target: 1_232,
         unit: "bytes",
         reason: None,

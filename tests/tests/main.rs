@@ -9,6 +9,7 @@ mod escrow_create;
 mod escrow_refund;
 mod escrow_release;
 mod escrow_submit_proof;
+mod offchain_approval;
 mod pipeline;
 mod policy_admin;
 mod policy_create;

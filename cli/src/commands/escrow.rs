@@ -2,6 +2,7 @@
 
 use agent_escrow::{
     instructions::EscrowCreateArgs,
+    offchain::OwnerAction,
     state::{Escrow, EscrowState},
 };
 use agent_escrow_client::{
@@ -16,12 +17,12 @@ use agent_escrow_client::{
 use serde_json::{json, Map, Value};
 
 use super::{
-    check, ensure_ata, escrow_id_of, escrow_info, escrow_view, policy_info, policy_view,
+    check, ensure_ata, owner_message, escrow_id_of, escrow_info, escrow_view, policy_info, policy_view,
     recent_escrow_ids, sha256_file, state_name, submit_on_escrow, tier_name, EscrowInfo,
     PolicyInfo,
 };
 use crate::{
-    args::{EscrowCommand, ProofSource},
+    args::{EscrowCommand, OffchainArgs, ProofSource},
     context::{Context, Submitted},
     output::{duration, human_time, submitted, time, token_amount, u64s, ui, Report},
     parse::amount,
@@ -449,7 +450,26 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
                 ),
             ))
         }
-        EscrowCommand::Approve { escrow, owner } => {
+        EscrowCommand::Approve {
+            escrow,
+            owner,
+            offchain,
+        } if offchain.used() => {
+            owner_message_report(ctx, &escrow, OwnerAction::ApproveRelease, owner, &offchain).await
+        }
+        EscrowCommand::Veto {
+            escrow,
+            owner,
+            offchain,
+        } if offchain.used() => {
+            owner_message_report(ctx, &escrow, OwnerAction::VetoRelease, owner, &offchain).await
+        }
+        EscrowCommand::Approve {
+            escrow,
+            owner,
+            offchain,
+        } => {
+            no_expiry(&offchain)?;
             let info = escrow_info(ctx, &escrow).await?;
             let result = on_escrow(
                 ctx,
@@ -471,7 +491,12 @@ pub async fn run(ctx: &Context, command: EscrowCommand) -> Result<Report, CliErr
             );
             Ok(settlement_report(result, what, &info, Map::new()))
         }
-        EscrowCommand::Veto { escrow, owner } => {
+        EscrowCommand::Veto {
+            escrow,
+            owner,
+            offchain,
+        } => {
+            no_expiry(&offchain)?;
             let info = escrow_info(ctx, &escrow).await?;
             let result = on_escrow(
                 ctx,
@@ -960,13 +985,71 @@ async fn on_escrow(
     submit_on_escrow(ctx, info, instruction, ixs, vec![signer]).await
 }
 
+/// `--expires-at` belongs to an owner message (`--offchain`,
+/// `--owner-signature`).
+fn no_expiry(args: &OffchainArgs) -> Result<(), CliError> {
+    if args.expires_at.is_some() {
+        return Err(CliError::Input(
+            "--expires-at: only with --offchain or --owner-signature (the expiry of an owner message)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `escrow approve|veto --offchain` / `--owner-signature`, worded as the
+/// on-chain approve and veto are.
+async fn owner_message_report(
+    ctx: &Context,
+    escrow: &Pubkey,
+    action: OwnerAction,
+    owner: Option<String>,
+    args: &OffchainArgs,
+) -> Result<Report, CliError> {
+    let outcome = owner_message::run(ctx, escrow, action, owner.as_deref(), args).await?;
+    let (info, result, fields) = match outcome {
+        owner_message::Outcome::Signed(report) => return Ok(report),
+        owner_message::Outcome::Submitted {
+            info,
+            result,
+            fields,
+        } => (info, result, fields),
+    };
+    let amount = ui(info.escrow.amount, info.policy.policy.decimals);
+    Ok(match action {
+        OwnerAction::ApproveRelease => settlement_report(
+            result,
+            format!(
+                "Approved (owner message) and released escrow {escrow}: {amount} paid to {}",
+                info.escrow.provider
+            ),
+            &info,
+            fields,
+        ),
+        OwnerAction::VetoRelease => {
+            let mut extra = amount_of(&info);
+            extra.extend(fields);
+            submitted(
+                result,
+                &format!(
+                    "Vetoed escrow {escrow} (owner message; {amount} to {}): {}",
+                    info.escrow.provider,
+                    waiting_for_arbiter(&info)
+                ),
+                extra,
+                Some(info.policy.policy.decimals),
+            )
+        }
+    })
+}
+
 /// `{"amount": <token amount>}` of an escrow, for settle reports.
 fn amount_of(info: &EscrowInfo) -> Map<String, Value> {
     object(json!({ "amount": token_amount(info.escrow.amount, info.policy.policy.decimals) }))
 }
 
 /// The provider's ATA, created in the paying transaction if missing.
-fn provider_ata(
+pub(super) fn provider_ata(
     payer: &Pubkey,
     info: &EscrowInfo,
 ) -> agent_escrow_client::anchor_lang::solana_program::instruction::Instruction {

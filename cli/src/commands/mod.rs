@@ -7,6 +7,7 @@ pub mod history;
 pub mod keygen;
 pub mod mint;
 pub mod nonce;
+pub mod owner_message;
 pub mod policy;
 
 use agent_escrow::state::{Escrow, Policy};
@@ -113,10 +114,35 @@ fn sends_one_transaction(command: &Command) -> bool {
     }
 }
 
+/// Whether the command has the owner sign an off-chain message
+/// (`escrow approve --offchain`, `escrow veto --offchain`).
+fn signs_owner_message(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Escrow(EscrowCommand::Approve { offchain, .. } | EscrowCommand::Veto { offchain, .. })
+            if offchain.offchain
+    )
+}
+
 /// Refuses `--sign-only`, `--blockhash`, `--nonce`, `--signer`,
 /// `--dry-run` and `--skip-checks` for commands that cannot honour them (reads, keys, test tools, multi-transaction helpers),
 /// instead of silently ignoring them.
 pub fn check_modes(cli: &Cli, matches: &clap::ArgMatches) -> Result<(), CliError> {
+    let offchain = signs_owner_message(&cli.command);
+    if cli.sign_only && cli.blockhash.is_none() && !offchain {
+        return Err(CliError::Input(
+            "--sign-only: needs --blockhash BLOCKHASH (from `agent-escrow blockhash`, or the \
+             nonce value with --nonce): the signature is over a transaction with that blockhash"
+                .into(),
+        ));
+    }
+    if offchain && (cli.sign_only || cli.dry_run) && cli.blockhash.is_some() {
+        return Err(CliError::Input(
+            "--blockhash: an owner message (--offchain) has its own expiry and signs no \
+             blockhash; drop --blockhash"
+                .into(),
+        ));
+    }
     if sends_one_transaction(&cli.command) {
         return Ok(());
     }

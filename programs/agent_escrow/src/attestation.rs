@@ -1,27 +1,15 @@
 //! Verifier attestations: an ed25519 signature-verify instruction in the same
-//! transaction, found through the instructions sysvar at any index.
-//!
-//! The ed25519 program (`Ed25519SigVerify111111111111111111111111111`, a
-//! runtime precompile) fails the whole transaction if a signature is invalid,
-//! so this module only checks *who* signed *what*: the public key must be the
-//! escrow's verifier and the message must be [`attestation_message`] for this
-//! program, escrow, provider, mint, amount and proof_hash.
-//!
-//! Ed25519 instruction data (source: agave `ed25519-program`): `u8` count,
-//! `u8` padding, then per signature 7 little-endian `u16`s: signature offset,
-//! signature instruction index, public key offset, public key instruction
-//! index, message offset, message size, message instruction index. An index
-//! of `u16::MAX` means "this instruction". Offsets that point into another
-//! instruction are refused (`AttestationMalformed`), so the checked bytes are
-//! exactly the bytes the precompile verified.
+//! transaction (see [`crate::ed25519`] for how it is found and which offsets
+//! are accepted) whose public key is the escrow's verifier and whose message
+//! is [`attestation_message`] for this program, escrow, provider, mint,
+//! amount and proof_hash.
 
 use anchor_lang::prelude::*;
-use solana_instructions_sysvar::load_instruction_at_checked;
 
-use crate::{constants::ATTESTATION_DOMAIN, error::EscrowError};
+use crate::{constants::ATTESTATION_DOMAIN, ed25519::find_signature, error::EscrowError};
 
-/// Program id of the ed25519 signature-verify precompile.
-pub const ED25519_PROGRAM_ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
+/// Re-exported: the ed25519 precompile's program id.
+pub use crate::ed25519::ED25519_PROGRAM_ID;
 
 /// Length of the canonical attestation message, bytes.
 pub const ATTESTATION_LEN: usize = 192;
@@ -82,68 +70,29 @@ impl From<Miss> for EscrowError {
     }
 }
 
-fn read_u16(data: &[u8], at: usize) -> Option<u16> {
-    let bytes = data.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]))
-}
-
-/// Checks one ed25519 instruction (at transaction index `index`).
-fn check_ed25519(
-    data: &[u8],
-    index: usize,
+/// Judges one signature: the verifier's key over exactly `expected`.
+fn judge(
+    pubkey: &[u8],
+    message: &[u8],
     verifier: &Pubkey,
     expected: &[u8; ATTESTATION_LEN],
 ) -> core::result::Result<(), Miss> {
-    let count = usize::from(*data.first().ok_or(Miss::Malformed)?);
-    let mut closest = Miss::Missing;
-    for i in 0..count {
-        let base = i
-            .checked_mul(14)
-            .and_then(|o| o.checked_add(2))
-            .ok_or(Miss::Malformed)?;
-        let field = |n: usize| {
-            n.checked_mul(2)
-                .and_then(|o| base.checked_add(o))
-                .and_then(|at| read_u16(data, at))
-                .ok_or(Miss::Malformed)
-        };
-        let own = |ix: u16| ix == u16::MAX || usize::from(ix) == index;
-        let (sig_ix, pk_off, pk_ix) = (field(1)?, usize::from(field(2)?), field(3)?);
-        let (msg_off, msg_len, msg_ix) =
-            (usize::from(field(4)?), usize::from(field(5)?), field(6)?);
-        if !(own(sig_ix) && own(pk_ix) && own(msg_ix)) {
-            closest = closest.max(Miss::Malformed);
-            continue;
-        }
-        let pubkey = data
-            .get(pk_off..pk_off.saturating_add(32))
-            .ok_or(Miss::Malformed)?;
-        let message = data
-            .get(msg_off..msg_off.saturating_add(msg_len))
-            .ok_or(Miss::Malformed)?;
-        if pubkey != verifier.as_ref() {
-            closest = closest.max(Miss::WrongSigner);
-            continue;
-        }
-        let section =
-            |range: core::ops::Range<usize>| (message.get(range.clone()), expected.get(range));
-        let miss = if message.len() != ATTESTATION_LEN || section(0..24).0 != section(0..24).1 {
-            Some(Miss::Malformed)
-        } else if section(24..56).0 != section(24..56).1 {
-            Some(Miss::WrongProgram)
-        } else if section(56..88).0 != section(56..88).1 {
-            Some(Miss::WrongEscrow)
-        } else if message != expected.as_slice() {
-            Some(Miss::FieldMismatch)
-        } else {
-            None
-        };
-        match miss {
-            None => return Ok(()),
-            Some(miss) => closest = closest.max(miss),
-        }
+    if pubkey != verifier.as_ref() {
+        return Err(Miss::WrongSigner);
     }
-    Err(closest)
+    let section =
+        |range: core::ops::Range<usize>| (message.get(range.clone()), expected.get(range));
+    if message.len() != ATTESTATION_LEN || section(0..24).0 != section(0..24).1 {
+        Err(Miss::Malformed)
+    } else if section(24..56).0 != section(24..56).1 {
+        Err(Miss::WrongProgram)
+    } else if section(56..88).0 != section(56..88).1 {
+        Err(Miss::WrongEscrow)
+    } else if message != expected.as_slice() {
+        Err(Miss::FieldMismatch)
+    } else {
+        Ok(())
+    }
 }
 
 /// Succeeds if some ed25519 instruction of this transaction carries a
@@ -155,18 +104,8 @@ pub fn verify_attestation(
     verifier: &Pubkey,
     expected: &[u8; ATTESTATION_LEN],
 ) -> Result<()> {
-    let mut closest = Miss::Missing;
-    let mut index = 0usize;
-    while let Ok(ix) = load_instruction_at_checked(index, instructions_sysvar) {
-        if ix.program_id == ED25519_PROGRAM_ID {
-            match check_ed25519(&ix.data, index, verifier, expected) {
-                Ok(()) => return Ok(()),
-                Err(miss) => closest = closest.max(miss),
-            }
-        }
-        index = index
-            .checked_add(1)
-            .ok_or(EscrowError::ArithmeticOverflow)?;
-    }
-    Err(EscrowError::from(closest).into())
+    find_signature(instructions_sysvar, Miss::Missing, Miss::Malformed, |pubkey, message| {
+        judge(pubkey, message, verifier, expected)
+    })
+    .map_err(|miss| EscrowError::from(miss).into())
 }

@@ -160,4 +160,37 @@ pub enum EscrowError {
     /// 6050
     #[msg("Escrow has too many dependents (65,535)")]
     TooManyDependents,
+    /// 6051
+    #[msg("Owner message missing: no ed25519 instruction with the policy owner's signature over an agent-escrow off-chain message")]
+    OwnerMessageMissing,
+    /// 6052
+    #[msg("Owner message signed by a key other than the policy owner, or listing another signer")]
+    OwnerMessageWrongSigner,
+    /// 6053
+    #[msg("Malformed owner message: off-chain message v0 header, format 0 (printable ASCII, no line feeds), length, ed25519 offsets inside that same instruction, expiry 0..=9999-12-31")]
+    OwnerMessageMalformed,
+    /// 6054
+    #[msg("Owner message was signed for another application domain (it must be this program's id)")]
+    OwnerMessageWrongDomain,
+    /// 6055
+    #[msg("Owner message authorizes another action (approve release vs veto release)")]
+    OwnerMessageWrongAction,
+    /// 6056
+    #[msg("Owner message names another policy")]
+    OwnerMessagePolicyMismatch,
+    /// 6057
+    #[msg("Owner message names another escrow")]
+    OwnerMessageEscrowMismatch,
+    /// 6058
+    #[msg("Owner message names another provider")]
+    OwnerMessageProviderMismatch,
+    /// 6059
+    #[msg("Owner message names another amount or mint")]
+    OwnerMessageAmountMismatch,
+    /// 6060
+    #[msg("Owner message's expiry is not the expires_at passed to the instruction")]
+    OwnerMessageExpiryMismatch,
+    /// 6061
+    #[msg("Owner message has expired (now >= expires_at): the owner must sign a new one")]
+    OwnerMessageExpired,
 }

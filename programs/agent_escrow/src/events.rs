@@ -5,7 +5,10 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{EscrowState, ReleaseTier};
+use crate::{
+    offchain::OwnerAction,
+    state::{EscrowState, ReleaseTier},
+};
 
 /// A policy was created by its owner.
 #[event]
@@ -236,4 +239,21 @@ pub struct EscrowClosed {
     pub lamports: u64,
     /// The terminal state the escrow was in.
     pub state: EscrowState,
+}
+
+/// The owner's consent came as a signed off-chain message
+/// ([`crate::offchain`]) rather than a transaction signature; emitted just
+/// before the EscrowReleased (approve) or EscrowDisputed (veto) it caused.
+#[event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerMessageAccepted {
+    pub policy: Pubkey,
+    pub escrow: Pubkey,
+    /// The policy owner, who signed the message.
+    pub owner: Pubkey,
+    pub action: OwnerAction,
+    /// The message's expiry, unix seconds.
+    pub expires_at: i64,
+    /// Who put the message on chain (any key; it paid the fee).
+    pub submitted_by: Pubkey,
 }

@@ -23,9 +23,11 @@ use anchor_lang::prelude::*;
 pub mod attestation;
 pub mod constants;
 pub mod create;
+pub mod ed25519;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod offchain;
 pub mod settle;
 pub mod state;
 pub mod transfer;
@@ -167,5 +169,21 @@ pub mod agent_escrow {
     /// none is left; rent to its payer. (Others close when they settle.)
     pub fn escrow_close(ctx: Context<EscrowClose>) -> Result<()> {
         instructions::escrow_close::escrow_close(ctx)
+    }
+
+    /// Anyone submits the owner's signed off-chain message approving a
+    /// proven approval-tier escrow (an ed25519 instruction in the same
+    /// transaction; see `offchain`); released as by escrow_approve.
+    pub fn escrow_approve_offchain(
+        ctx: Context<EscrowApproveOffchain>,
+        expires_at: i64,
+    ) -> Result<()> {
+        instructions::escrow_approve_offchain::escrow_approve_offchain(ctx, expires_at)
+    }
+
+    /// Anyone submits the owner's signed off-chain message vetoing a proven
+    /// delay-tier escrow (-> Disputed), as by escrow_veto.
+    pub fn escrow_veto_offchain(ctx: Context<EscrowVetoOffchain>, expires_at: i64) -> Result<()> {
+        instructions::escrow_veto_offchain::escrow_veto_offchain(ctx, expires_at)
     }
 }

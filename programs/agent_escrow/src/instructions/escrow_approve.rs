@@ -57,16 +57,37 @@ pub struct EscrowApprove<'info> {
 /// (if any) is Released.
 pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
     let accounts = &ctx.accounts;
+    release_approved(
+        Payout {
+            policy: &accounts.policy,
+            vault: &accounts.vault,
+            escrow: &accounts.escrow,
+            provider_token: &accounts.provider_token,
+            rent_payer: &accounts.rent_payer,
+            mint: &accounts.mint,
+            token_program: &accounts.token_program,
+            upstream: accounts.depends_on.as_ref(),
+        },
+        accounts.owner.key(),
+    )
+}
+
+/// The release both approval paths share (`escrow_approve`, where the owner
+/// signs the transaction, and `escrow_approve_offchain`, where the owner
+/// signed a message): checks the accounts (`accounts.upstream` is the
+/// depends_on account as passed), that the escrow is ProofSubmitted in the
+/// approval tier with its dependency Released, then pays the provider.
+pub(crate) fn release_approved(accounts: Payout<'_, '_>, approved_by: Pubkey) -> Result<()> {
     check_escrow_accounts(
-        &accounts.policy,
-        &accounts.vault,
-        Some(&accounts.mint),
-        &accounts.escrow,
-        &accounts.rent_payer,
+        accounts.policy,
+        accounts.vault,
+        Some(accounts.mint),
+        accounts.escrow,
+        accounts.rent_payer,
     )?;
-    check_token_program(&accounts.token_program, &accounts.mint)?;
-    let (_, depends_on) = escrow_keys(&accounts.escrow)?;
-    let upstream = dependency(depends_on, accounts.depends_on.as_ref())?;
+    check_token_program(accounts.token_program, accounts.mint)?;
+    let (_, depends_on) = escrow_keys(accounts.escrow)?;
+    let upstream = dependency(depends_on, accounts.upstream)?;
     {
         let escrow = accounts.escrow.load()?;
         require!(
@@ -82,15 +103,9 @@ pub fn escrow_approve(ctx: Context<EscrowApprove>) -> Result<()> {
         dependency_released(upstream)?,
         EscrowError::DependencyNotReleased
     );
-    let payout = Payout {
-        policy: &accounts.policy,
-        vault: &accounts.vault,
-        escrow: &accounts.escrow,
-        provider_token: &accounts.provider_token,
-        rent_payer: &accounts.rent_payer,
-        mint: &accounts.mint,
-        token_program: &accounts.token_program,
+    Payout {
         upstream,
-    };
-    payout.release(accounts.owner.key(), Clock::get()?.unix_timestamp)
+        ..accounts
+    }
+    .release(approved_by, Clock::get()?.unix_timestamp)
 }

@@ -28,7 +28,15 @@ pub struct EscrowVeto<'info> {
 /// Vetoes when state = ProofSubmitted and tier = Delay (even after the delay,
 /// as long as nobody has released it yet).
 pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
-    let mut escrow = ctx.accounts.escrow.load_mut()?;
+    veto(&ctx.accounts.escrow, ctx.accounts.owner.key())
+}
+
+/// The veto both paths share (`escrow_veto`, where the owner signs the
+/// transaction, and `escrow_veto_offchain`, where the owner signed a
+/// message): ProofSubmitted + Delay tier -> Disputed, EscrowDisputed with
+/// `veto: true` and `by` = the owner.
+pub(crate) fn veto(escrow_account: &AccountLoader<Escrow>, owner: Pubkey) -> Result<()> {
+    let mut escrow = escrow_account.load_mut()?;
     require!(
         escrow.state()? == EscrowState::ProofSubmitted,
         EscrowError::InvalidEscrowState
@@ -41,8 +49,8 @@ pub fn escrow_veto(ctx: Context<EscrowVeto>) -> Result<()> {
     escrow.state_at = Clock::get()?.unix_timestamp;
     emit!(EscrowDisputed {
         policy: escrow.policy,
-        escrow: ctx.accounts.escrow.key(),
-        by: ctx.accounts.owner.key(),
+        escrow: escrow_account.key(),
+        by: owner,
         veto: true,
         amount: escrow.amount,
         state: EscrowState::Disputed,

@@ -1,6 +1,7 @@
 //! One instruction per file, named noun_verb.
 
 pub mod escrow_approve;
+pub mod escrow_approve_offchain;
 pub mod escrow_cancel;
 pub mod escrow_close;
 pub mod escrow_create;
@@ -10,6 +11,7 @@ pub mod escrow_release;
 pub mod escrow_resolve;
 pub mod escrow_submit_proof;
 pub mod escrow_veto;
+pub mod escrow_veto_offchain;
 pub mod policy_create;
 pub mod policy_deposit;
 pub mod policy_pause;
@@ -20,6 +22,7 @@ pub mod provider_allow;
 pub mod provider_disallow;
 
 pub use escrow_approve::*;
+pub use escrow_approve_offchain::*;
 pub use escrow_cancel::*;
 pub use escrow_close::*;
 pub use escrow_create::*;
@@ -29,6 +32,7 @@ pub use escrow_release::*;
 pub use escrow_resolve::*;
 pub use escrow_submit_proof::*;
 pub use escrow_veto::*;
+pub use escrow_veto_offchain::*;
 pub use policy_create::*;
 pub use policy_deposit::*;
 pub use policy_pause::*;
