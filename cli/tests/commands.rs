@@ -1506,8 +1506,7 @@ fn offchain_owner_message_flow() {
         "2h",
         "--sign-only",
     ]);
-    let message = &signed["ownerMessage"];
-    let text = message["text"].as_str().unwrap();
+    let text = signed["ownerMessage"].as_str().unwrap();
     assert!(
         text.starts_with(&format!(
             "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {escrow} | policy: {} | expires: ",
@@ -1515,10 +1514,10 @@ fn offchain_owner_message_flow() {
         )),
         "{text}"
     );
-    assert_eq!(message["owner"], w.owner.pubkey.as_str());
+    assert_eq!(signed["owner"], w.owner.pubkey.as_str());
     assert_eq!(w.state(&escrow), "ProofSubmitted", "--sign-only sent nothing");
-    let signature = message["signature"].as_str().unwrap().to_string();
-    let expires_at = message["expiresAt"]["unixTimestamp"].to_string();
+    let signature = signed["ownerSignature"].as_str().unwrap().to_string();
+    let expires_at = signed["messageExpiresAt"]["unixTimestamp"].to_string();
     let submit = signed["submit"].as_str().unwrap();
     assert_eq!(
         submit,

@@ -38,7 +38,8 @@ fn readme_walkthrough_runs_as_written() {
         "walkthrough failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The provider was paid 20, then 90 after the offline approval.
+    // The provider was paid 20, then 90 after the offline approval, then 75
+    // on the owner's off-chain message.
     // `mint balance` prints "<amount> (<token account>)".
     let balances: Vec<&str> = stdout
         .lines()
@@ -56,7 +57,7 @@ fn readme_walkthrough_runs_as_written() {
         "{balances:?}\n{stdout}"
     );
     assert!(
-        balances.last().is_some_and(|b| b.starts_with("110 ")),
+        balances.last().is_some_and(|b| b.starts_with("185 ")),
         "{balances:?}\n{stdout}"
     );
     assert!(
@@ -65,7 +66,13 @@ fn readme_walkthrough_runs_as_written() {
     );
     // The second, identical `escrow create` reported the open escrow (id 0)
     // and sent nothing; the approval created id 1.
-    assert_eq!(stdout.matches("Created escrow ").count(), 2, "{stdout}");
+    assert_eq!(stdout.matches("Created escrow ").count(), 3, "{stdout}");
+    assert!(
+        stdout.contains("  agent-escrow: approve release | amount: 75.000000 of mint ")
+            && stdout.contains("Approved (owner message) and released escrow ")
+            && stdout.contains("Event: OwnerMessageAccepted"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(" already exists: an open escrow (Funded) of this policy pays 20 to ")
             && stdout.contains("Nothing was sent; pass --allow-duplicate to create another."),
@@ -80,13 +87,13 @@ fn readme_walkthrough_runs_as_written() {
         stdout
             .matches("The escrow is settled and its account closed: 1948800 lamports of rent returned to ")
             .count(),
-        2,
+        3,
         "{stdout}"
     );
     assert!(stdout.contains("\n0 escrow(s)\n"), "{stdout}");
     assert!(
         stdout.contains("Vault: ")
-            && stdout.contains(" (balance 390)\nLocked by open escrows: 0\nFree balance: 390\n"),
+            && stdout.contains(" (balance 315)\nLocked by open escrows: 0\nFree balance: 315\n"),
         "{stdout}"
     );
 }

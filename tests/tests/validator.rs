@@ -1200,6 +1200,58 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     );
     let (advanced, _) = json(&["nonce", "show", &nonce]);
     assert_ne!(advanced["nonce"], value.as_str());
+    // The owner approves on a Ledger without blind signing: a clear-text
+    // off-chain message, signed on the owner's machine (`--offchain
+    // --sign-only`, here with a keypair file), submitted by the agent.
+    std::fs::write(dir.path().join("big-task.txt"), "a large task").unwrap();
+    std::fs::write(dir.path().join("big-work.txt"), "the large work").unwrap();
+    let mut args = create_args("big-task.txt");
+    args[7] = "90".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (created, _) = json(&args);
+    let big = created["escrow"].as_str().unwrap().to_string();
+    run(&["-k", "provider.json", "escrow", "proof", &big, "--file", "big-work.txt"]);
+    let (signed, t) = json(&[
+        "-k",
+        "owner.json",
+        "escrow",
+        "approve",
+        &big,
+        "--offchain",
+        "--sign-only",
+    ]);
+    time("escrow approve --offchain --sign-only (owner signs the message)", t);
+    assert!(
+        signed["ownerMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("agent-escrow: approve release | amount: 90.000000 of mint "),
+        "{signed}"
+    );
+    let submit: Vec<String> = signed["submit"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    let mut args: Vec<&str> = vec!["-k", "agent.json"];
+    args.extend(submit.iter().map(String::as_str));
+    let balance = || n(&json(&["mint", "balance", &mint, &provider]).0["amount"]).unwrap();
+    let paid_before = balance();
+    let (approved, t) = json(&args);
+    time("escrow approve --owner-signature (agent submits)", t);
+    let names: Vec<&str> = approved["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["OwnerMessageAccepted", "EscrowReleased"], "{approved}");
+    assert_eq!(approved["events"][0]["fields"]["submittedBy"], agent.as_str());
+    assert_eq!(balance(), paid_before + 90 * USDC);
+    let err = fails(&["escrow", "show", &big], 2);
+    assert!(err.contains("is settled (Released) and closed"), "{err}");
     // History reads past getSignaturesForAddress's 1,000-per-call limit.
     let (history, _) = json(&["history", "--policy", &policy, "--limit", "1001"]);
     assert_eq!(history["truncated"], false, "{history}");

@@ -135,17 +135,16 @@ fn sign(
     Ok(signature)
 }
 
-/// The message's fields in a report: the text, the owner, the signature,
-/// the expiry.
+/// The message's fields in a report (flat, so the display lists them one
+/// per line): `ownerMessage` (the text), `owner`, `ownerSignature`,
+/// `messageExpiresAt`, `envelopeBytes`.
 fn message_fields(message: &SignableMessage, signature: &Signature) -> Map<String, Value> {
     let json = json!({
-        "ownerMessage": {
-            "text": message.text,
-            "owner": message.owner.to_string(),
-            "signature": signature.to_string(),
-            "expiresAt": time(message.message.expires_at),
-            "envelopeBytes": message.envelope.len(),
-        }
+        "ownerMessage": message.text,
+        "owner": message.owner.to_string(),
+        "ownerSignature": signature.to_string(),
+        "messageExpiresAt": time(message.message.expires_at),
+        "envelopeBytes": message.envelope.len().to_string(),
     });
     match json {
         Value::Object(map) => map,
