@@ -877,9 +877,11 @@ Give the printed signature to the provider: `escrow proof ESCROW --attestation S
 
 OFF-CHAIN APPROVAL (--offchain): a Ledger shows this program's instructions
 only as a hash (blind signing). With --offchain the owner signs instead a
-one-line ASCII message that the device shows in clear, e.g.
+one-line ASCII message that the device shows in clear (signed after the
+proof, which it names by its time), e.g.
     agent-escrow: approve release | amount: 75.000000 USDC | to: PROVIDER |
-    escrow: ESCROW | policy: POLICY | expires: 2026-12-02T15:00:00Z
+    escrow: ESCROW | policy: POLICY | proof submitted: 2026-12-02T14:41:07Z |
+    expires: 2026-12-02T15:00:00Z
 and any key (-k, paying the fee) submits it. With --sign-only the signature
 is printed instead, with the command that submits it from another machine
 (--owner-signature and --expires-at); the message has its own expiry, so

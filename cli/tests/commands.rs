@@ -1509,7 +1509,7 @@ fn offchain_owner_message_flow() {
     let text = signed["ownerMessage"].as_str().unwrap();
     assert!(
         text.starts_with(&format!(
-            "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {escrow} | policy: {} | expires: ",
+            "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {escrow} | policy: {} | proof submitted: ",
             w.mint, w.provider.pubkey, w.policy
         )),
         "{text}"

@@ -26,7 +26,9 @@ pub use agent_escrow::offchain::{
 
 /// The message for `action` on the escrow at `address` (read from the
 /// chain with its policy at `policy_address`), expiring at `expires_at`
-/// (unix seconds).
+/// (unix seconds). The proof's time is the escrow's `state_at`: read the
+/// escrow after its proof, or the program refuses the message
+/// (`OwnerMessageProofMismatch`).
 pub fn owner_message(
     action: OwnerAction,
     (policy_address, policy): (&Pubkey, &Policy),
@@ -41,6 +43,7 @@ pub fn owner_message(
         provider: escrow.provider,
         escrow: *address,
         policy: *policy_address,
+        proof_at: escrow.state_at,
         expires_at,
     }
 }

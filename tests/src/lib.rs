@@ -767,14 +767,18 @@ pub async fn measure_targets() -> Vec<Target> {
     // The owner's off-chain approval as the CLI sends it: the provider's
     // ATA (create-idempotent), ed25519 over the envelope, and
     // escrow_approve_offchain with a dependency, a separate submitter.
-    let (policy, escrow) = (h.policy_state().await, h.escrow_state(1).await);
     let message = SignableMessage::new(
-        owner_message(
-            OwnerAction::ApproveRelease,
-            (&h.policy(), &policy),
-            (&h.escrow(1), &escrow),
-            agent_escrow::offchain::MAX_EXPIRES_AT,
-        ),
+        agent_escrow::offchain::OwnerMessage {
+            action: OwnerAction::ApproveRelease,
+            amount: USDC,
+            decimals: 6,
+            mint: h.mint,
+            provider: h.providers[0].pubkey(),
+            escrow: h.escrow(1),
+            policy: h.policy(),
+            proof_at: h.now().await,
+            expires_at: agent_escrow::offchain::MAX_EXPIRES_AT,
+        },
         h.owner.pubkey(),
     )
     .unwrap();

@@ -33,8 +33,8 @@ const CEILINGS: &[(&str, u64)] = &[
     ("policy_resume", 1300),
     ("provider_allow", 5900),
     ("provider_disallow", 1700),
-    ("escrow_approve_offchain (ed25519 + approve)", 22_400),
-    ("escrow_veto_offchain (ed25519 + veto)", 18_400),
+    ("escrow_approve_offchain (ed25519 + approve)", 23_300),
+    ("escrow_veto_offchain (ed25519 + veto)", 19_300),
 ];
 
 #[tokio::test]

@@ -192,7 +192,7 @@ async fn each_tampered_field_has_its_own_error() {
         edit(&mut m);
         signed(&h.owner, &envelope(&h, &m))
     };
-    let cases: [(&str, Instruction, EscrowError); 7] = [
+    let cases: [(&str, Instruction, EscrowError); 8] = [
         (
             "amount",
             tampered(&|m| m.amount = APPROVAL_AMOUNT - 1),
@@ -227,6 +227,11 @@ async fn each_tampered_field_has_its_own_error() {
             "action",
             tampered(&|m| m.action = OwnerAction::VetoRelease),
             EscrowError::OwnerMessageWrongAction,
+        ),
+        (
+            "proof time",
+            tampered(&|m| m.proof_at -= 1),
+            EscrowError::OwnerMessageProofMismatch,
         ),
     ];
     for (what, ed25519, expected) in cases {
@@ -443,25 +448,158 @@ async fn a_message_for_the_wrong_tier_or_state_does_nothing() {
         EscrowError::OwnerMessageWrongAction,
     )
     .await;
-    // Signed before the proof: refused while the escrow is Funded (a day
-    // later, so the rolling 24 h cap has room for it).
+    // Signed in advance, before the proof (two days later, so the rolling
+    // 24 h cap has room for another escrow): refused while the escrow is
+    // Funded, and still refused once a proof lands, since the message
+    // cannot name that proof's time.
     h.svm().advance_clock(2 * 86_400);
     let expires_at = h.now().await + LIFETIME;
     h.create_escrow(3, 1, APPROVAL_AMOUNT).await.unwrap();
     let early = message(&h, OwnerAction::ApproveRelease, 3, expires_at).await;
+    let ixs = [
+        signed(&h.owner, &envelope(&h, &early)),
+        approve_ix(&h, &h.attacker.pubkey(), 3, expires_at),
+    ];
     let before = h.balances().await;
-    assert_program_error(
-        send(
-            &h,
-            &[
-                signed(&h.owner, &envelope(&h, &early)),
-                approve_ix(&h, &h.attacker.pubkey(), 3, expires_at),
-            ],
-        )
-        .await,
-        EscrowError::InvalidEscrowState,
+    assert_program_error(send(&h, &ixs).await, EscrowError::InvalidEscrowState);
+    h.svm().advance_clock(60);
+    h.submit_proof(3, 1).await.unwrap();
+    assert_program_error(send(&h, &ixs).await, EscrowError::OwnerMessageProofMismatch);
+    assert_eq!(h.balances().await, before);
+    assert_eq!(h.escrow_state(3).await.state, EscrowState::ProofSubmitted as u8);
+    // Signed after the proof, it works.
+    let late = message(&h, OwnerAction::ApproveRelease, 3, expires_at).await;
+    send(
+        &h,
+        &[
+            signed(&h.owner, &envelope(&h, &late)),
+            approve_ix(&h, &h.attacker.pubkey(), 3, expires_at),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.balances().await["provider_1"], before["provider_1"] + APPROVAL_AMOUNT);
+}
+
+#[tokio::test]
+async fn substituted_accounts_are_refused_on_the_offchain_path() {
+    let h = case().await;
+    let expires_at = h.now().await + LIFETIME;
+    let m = message(&h, OwnerAction::ApproveRelease, 0, expires_at).await;
+    let ed25519 = signed(&h.owner, &envelope(&h, &m));
+    let keys = h.keys(0, 1, None);
+    // The attacker's own token account as the provider's, the attacker as
+    // the rent payer, another vault (provider 0's token account).
+    let attacker_ata = h
+        .client
+        .create_ata(&h.attacker, &h.attacker.pubkey(), &h.mint)
+        .await
+        .unwrap();
+    let cases = [
+        (
+            EscrowAccounts {
+                provider_token: attacker_ata,
+                ..keys
+            },
+            EscrowError::InvalidProviderTokenAccount,
+        ),
+        (
+            EscrowAccounts {
+                rent_payer: h.attacker.pubkey(),
+                ..keys
+            },
+            EscrowError::RentPayerMismatch,
+        ),
+    ];
+    for (bad, expected) in cases {
+        let ix = instructions::escrow_approve_offchain(&h.attacker.pubkey(), &bad, expires_at);
+        refused(&h, &[ed25519.clone(), ix], expected).await;
+    }
+    let mut ix = approve_ix(&h, &h.attacker.pubkey(), 0, expires_at);
+    ix.accounts[2].pubkey = h.ata(&h.providers[0].pubkey());
+    refused(&h, &[ed25519.clone(), ix], EscrowError::VaultMismatch).await;
+    // Another instructions "sysvar".
+    let mut ix = approve_ix(&h, &h.attacker.pubkey(), 0, expires_at);
+    ix.accounts[8].pubkey = h.attacker.pubkey();
+    let before = h.balances().await;
+    assert_code(
+        send(&h, &[ed25519.clone(), ix]).await,
+        AnchorError::ConstraintAddress.into(),
     );
     assert_eq!(h.balances().await, before);
+    // The right accounts still work.
+    send(&h, &[ed25519, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)])
+        .await
+        .unwrap();
+}
+
+/// An ed25519 instruction with several signatures, each `(key, signature,
+/// message)` laid out after the offsets; `index` is the instruction's own
+/// index written explicitly (instead of u16::MAX) when given.
+fn multi_signed(entries: &[(Pubkey, [u8; 64], Vec<u8>)], index: Option<u16>) -> Instruction {
+    let own = index.unwrap_or(u16::MAX);
+    let header = 2 + 14 * entries.len();
+    let mut data = vec![entries.len() as u8, 0];
+    let mut body = Vec::new();
+    for (key, signature, message) in entries {
+        let base = (header + body.len()) as u16;
+        for field in [
+            base + 32,
+            own,
+            base,
+            own,
+            base + 96,
+            message.len() as u16,
+            own,
+        ] {
+            data.extend_from_slice(&field.to_le_bytes());
+        }
+        body.extend_from_slice(key.as_ref());
+        body.extend_from_slice(signature);
+        body.extend_from_slice(message);
+    }
+    data.extend_from_slice(&body);
+    Instruction {
+        program_id: agent_escrow::ed25519::ED25519_PROGRAM_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
+#[tokio::test]
+async fn the_owner_signature_may_be_anywhere_in_the_ed25519_instruction() {
+    let h = case().await;
+    let expires_at = h.now().await + LIFETIME;
+    let good = envelope(&h, &message(&h, OwnerAction::ApproveRelease, 0, expires_at).await);
+    let noise = b"unrelated".to_vec();
+    let entry = |k: &Keypair, m: &Vec<u8>| (k.pubkey(), <[u8; 64]>::from(k.sign_message(m)), m.clone());
+    // A stranger's signature first, the owner's second, in one instruction.
+    let two = multi_signed(&[entry(&h.attacker, &noise), entry(&h.owner, &good)], None);
+    // Only wrong ones: the closest miss is reported.
+    let wrong = multi_signed(&[entry(&h.attacker, &noise), entry(&h.agent, &good)], None);
+    refused(
+        &h,
+        &[wrong, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)],
+        EscrowError::OwnerMessageWrongSigner,
+    )
+    .await;
+    send(&h, &[two, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)])
+        .await
+        .unwrap();
+    // The instruction's own index written explicitly (0) is "this
+    // instruction" as u16::MAX is; index 1 (the escrow instruction) is not.
+    let m = message(&h, OwnerAction::ApproveRelease, 1, expires_at).await;
+    let e1 = envelope(&h, &m);
+    let wrong_index = multi_signed(&[entry(&h.owner, &e1)], Some(1));
+    let before = h.balances().await;
+    assert!(send(&h, &[wrong_index, approve_ix(&h, &h.attacker.pubkey(), 1, expires_at)])
+        .await
+        .is_err());
+    assert_eq!(h.balances().await, before);
+    let explicit = multi_signed(&[entry(&h.owner, &e1)], Some(0));
+    send(&h, &[explicit, approve_ix(&h, &h.attacker.pubkey(), 1, expires_at)])
+        .await
+        .unwrap();
 }
 
 /// The Ledger Solana app's checks on an off-chain message (LedgerHQ/app-solana
@@ -520,11 +658,12 @@ async fn envelopes_pass_the_ledger_app_rules_in_clear_text() {
     assert_eq!(
         signable.text,
         format!(
-            "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {} | policy: {} | expires: {}",
+            "agent-escrow: approve release | amount: 90.000000 of mint {} | to: {} | escrow: {} | policy: {} | proof submitted: {} | expires: {}",
             h.mint,
             h.providers[1].pubkey(),
             h.escrow(0),
             h.policy(),
+            agent_escrow_client::preflight::utc(h.escrow_state(0).await.state_at),
             agent_escrow_client::preflight::utc(expires_at)
         )
     );
@@ -552,6 +691,7 @@ async fn envelopes_pass_the_ledger_app_rules_in_clear_text() {
         provider: long_key,
         escrow: long_key,
         policy: long_key,
+        proof_at: MAX_EXPIRES_AT,
         expires_at: MAX_EXPIRES_AT,
     };
     let envelope = largest.envelope(&agent_escrow::ID, &long_key).unwrap();

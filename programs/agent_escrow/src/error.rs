@@ -193,4 +193,7 @@ pub enum EscrowError {
     /// 6061
     #[msg("Owner message has expired (now >= expires_at): the owner must sign a new one")]
     OwnerMessageExpired,
+    /// 6062
+    #[msg("Owner message was signed for another proof (its proof time is not the escrow's), or before the proof")]
+    OwnerMessageProofMismatch,
 }

@@ -32,13 +32,14 @@
 //! # Text: one line of printable ASCII, fields joined by `" | "`
 //!
 //! ```text
-//! agent-escrow: approve release | amount: 75.000000 USDC | to: <provider> | escrow: <escrow> | policy: <policy> | expires: 2026-12-02T13:00:00Z
+//! agent-escrow: approve release | amount: 75.000000 USDC | to: <provider> | escrow: <escrow> | policy: <policy> | proof submitted: 2026-12-02T12:41:07Z | expires: 2026-12-02T13:00:00Z
 //! ```
 //!
 //! The amount has exactly the mint's decimals; the unit is `USDC` for the
 //! USDC mints of mainnet and devnet ([`crate::constants::USDC_MINTS`]) and
-//! `of mint <mint>` for any other. Keys are base58; the expiry is UTC, RFC
-//! 3339, to the second. No line feeds: the proposal's format 0 and the
+//! `of mint <mint>` for any other. Keys are base58; the proof's time (the
+//! escrow's `state_at` while it is ProofSubmitted) and the expiry are UTC,
+//! RFC 3339, to the second. No line feeds: the proposal's format 0 and the
 //! app's older releases refuse them.
 //!
 //! # What the program checks
@@ -47,8 +48,12 @@
 //! by [`crate::ed25519::find_signature`]) whose key is the policy owner and
 //! whose message is, byte for byte, the envelope the program rebuilds from
 //! the accounts and the instruction's `expires_at`; the instruction itself
-//! refuses `now >= expires_at` (`OwnerMessageExpired`). The message does not
-//! bind the proof: the owner signs after reviewing it. Each escrow address
+//! refuses `now >= expires_at` (`OwnerMessageExpired`). The message binds
+//! the proof through its time: it can only be signed once the proof is on
+//! chain, and applies to that proof only (the escrow stores no proof hash;
+//! an escrow takes one proof, and the time it was recorded is in the
+//! text). An approval signed in advance, for whatever proof comes later,
+//! is not possible. Each escrow address
 //! is used once ([`crate::constants::ID_WINDOW`]) and an escrow leaves
 //! ProofSubmitted for good when it is released or vetoed, so a message acts
 //! at most once.
@@ -73,7 +78,7 @@ pub const LEDGER_MAX_ENVELOPE_LEN: usize = 1_212;
 pub const FIELD_SEPARATOR: &[u8] = b" | ";
 
 /// Fields of the text, in order.
-pub const FIELD_COUNT: usize = 6;
+pub const FIELD_COUNT: usize = 7;
 
 /// Largest unix time the text can show (9999-12-31T23:59:59Z).
 pub const MAX_EXPIRES_AT: i64 = 253_402_300_799;
@@ -111,6 +116,9 @@ pub struct OwnerMessage {
     pub provider: Pubkey,
     pub escrow: Pubkey,
     pub policy: Pubkey,
+    /// When the proof was recorded (the escrow's `state_at` while it is
+    /// ProofSubmitted), unix seconds.
+    pub proof_at: i64,
     /// The message is refused once the cluster's unix time reaches this.
     pub expires_at: i64,
 }
@@ -128,6 +136,7 @@ enum Miss {
     ProviderMismatch,
     AmountMismatch,
     ExpiryMismatch,
+    ProofMismatch,
 }
 
 impl From<Miss> for EscrowError {
@@ -143,6 +152,7 @@ impl From<Miss> for EscrowError {
             Miss::ProviderMismatch => EscrowError::OwnerMessageProviderMismatch,
             Miss::AmountMismatch => EscrowError::OwnerMessageAmountMismatch,
             Miss::ExpiryMismatch => EscrowError::OwnerMessageExpiryMismatch,
+            Miss::ProofMismatch => EscrowError::OwnerMessageProofMismatch,
         }
     }
 }
@@ -154,6 +164,7 @@ const FIELD_MISS: [Miss; FIELD_COUNT] = [
     Miss::ProviderMismatch,
     Miss::EscrowMismatch,
     Miss::PolicyMismatch,
+    Miss::ProofMismatch,
     Miss::ExpiryMismatch,
 ];
 
@@ -401,47 +412,64 @@ impl Envelope {
         }
     }
 
-    /// The whole envelope of `message` for `program_id` and `owner`;
-    /// `None` if the expiry cannot be shown or it would not fit.
-    fn build(message: &OwnerMessage, program_id: &Pubkey, owner: &Pubkey) -> Option<Self> {
-        let mut w = Self::empty();
-        w.put(SIGNING_DOMAIN);
-        w.put(&[0]); // header version
-        w.put(program_id.as_ref());
-        w.put(&[0, 1]); // format: restricted ASCII; one signer
-        w.put(owner.as_ref());
-        w.put(&[0, 0]); // text length, filled in below
-        w.put(message.action.headline().as_bytes());
-        w.end_field(0);
-        w.put(FIELD_SEPARATOR);
-        w.put(b"amount: ");
-        w.put_amount(message.amount, message.decimals);
+    /// Writes the whole envelope of `message` for `program_id` and `owner`
+    /// into `self` (cleared first; the caller owns the buffer, so it lives
+    /// in one stack frame); `false` if a time cannot be shown or the
+    /// envelope would not fit.
+    fn build(&mut self, message: &OwnerMessage, program_id: &Pubkey, owner: &Pubkey) -> bool {
+        self.len = 0;
+        self.overflow = false;
+        self.put(SIGNING_DOMAIN);
+        self.put(&[0]); // header version
+        self.put(program_id.as_ref());
+        self.put(&[0, 1]); // format: restricted ASCII; one signer
+        self.put(owner.as_ref());
+        self.put(&[0, 0]); // text length, filled in below
+        self.put(message.action.headline().as_bytes());
+        self.end_field(0);
+        self.put(FIELD_SEPARATOR);
+        self.put(b"amount: ");
+        self.put_amount(message.amount, message.decimals);
         if USDC_MINTS.contains(&message.mint) {
-            w.put(b" USDC");
+            self.put(b" USDC");
         } else {
-            w.put(b" of mint ");
-            w.put_key(&message.mint);
+            self.put(b" of mint ");
+            self.put_key(&message.mint);
         }
-        w.end_field(1);
+        self.end_field(1);
         for (index, label, key) in [
             (2, b"to: ".as_slice(), &message.provider),
             (3, b"escrow: ".as_slice(), &message.escrow),
             (4, b"policy: ".as_slice(), &message.policy),
         ] {
-            w.put(FIELD_SEPARATOR);
-            w.put(label);
-            w.put_key(key);
-            w.end_field(index);
+            self.put(FIELD_SEPARATOR);
+            self.put(label);
+            self.put_key(key);
+            self.end_field(index);
         }
-        w.put(FIELD_SEPARATOR);
-        w.put(b"expires: ");
-        if !w.put_time(message.expires_at) {
-            return None;
+        for (index, label, time) in [
+            (5, b"proof submitted: ".as_slice(), message.proof_at),
+            (6, b"expires: ".as_slice(), message.expires_at),
+        ] {
+            self.put(FIELD_SEPARATOR);
+            self.put(label);
+            if !self.put_time(time) {
+                return false;
+            }
+            self.end_field(index);
         }
-        w.end_field(5);
-        let text = u16::try_from(w.len.checked_sub(HEADER_LEN)?).ok()?;
-        w.buf.get_mut(83..HEADER_LEN)?.copy_from_slice(&text.to_le_bytes());
-        (!w.overflow).then_some(w)
+        let Some(text) = self
+            .len
+            .checked_sub(HEADER_LEN)
+            .and_then(|n| u16::try_from(n).ok())
+        else {
+            return false;
+        };
+        match self.buf.get_mut(83..HEADER_LEN) {
+            Some(dst) => dst.copy_from_slice(&text.to_le_bytes()),
+            None => return false,
+        }
+        !self.overflow
     }
 
     /// Field `index` of the text.
@@ -463,7 +491,10 @@ impl OwnerMessage {
     /// printable ASCII, one line; `None` when `expires_at` is outside
     /// 0..=[`MAX_EXPIRES_AT`] or the text would not fit the Ledger app.
     pub fn text(&self) -> Option<Vec<u8>> {
-        let envelope = Envelope::build(self, &Pubkey::default(), &Pubkey::default())?;
+        let mut envelope = Envelope::empty();
+        if !envelope.build(self, &Pubkey::default(), &Pubkey::default()) {
+            return None;
+        }
         envelope.bytes().get(HEADER_LEN..).map(<[u8]>::to_vec)
     }
 
@@ -471,7 +502,10 @@ impl OwnerMessage {
     /// application domain `program_id` and the single signer `owner`, then
     /// [`Self::text`]; at most [`LEDGER_MAX_ENVELOPE_LEN`] bytes.
     pub fn envelope(&self, program_id: &Pubkey, owner: &Pubkey) -> Option<Vec<u8>> {
-        Envelope::build(self, program_id, owner).map(|e| e.bytes().to_vec())
+        let mut envelope = Envelope::empty();
+        envelope
+            .build(self, program_id, owner)
+            .then(|| envelope.bytes().to_vec())
     }
 }
 
@@ -547,6 +581,7 @@ fn judge(
 /// text cannot show), `...WrongDomain` (another application domain),
 /// `...WrongAction`, `...PolicyMismatch`, `...EscrowMismatch`,
 /// `...ProviderMismatch`, `...AmountMismatch` (amount or mint) and
+/// `...ProofMismatch` (signed for another proof, or before the proof) and
 /// `...ExpiryMismatch` (the signed expiry is not the instruction's
 /// `expires_at`). The caller checks the expiry against the clock.
 pub fn verify_owner_message(
@@ -555,10 +590,16 @@ pub fn verify_owner_message(
     owner: &Pubkey,
     message: &OwnerMessage,
 ) -> Result<()> {
-    let Some(expected) = Envelope::build(message, program_id, owner) else {
-        msg!("expires_at {} is outside 0..={}", message.expires_at, MAX_EXPIRES_AT);
+    let mut expected = Envelope::empty();
+    if !expected.build(message, program_id, owner) {
+        msg!(
+            "proof_at {} or expires_at {} is outside 0..={}",
+            message.proof_at,
+            message.expires_at,
+            MAX_EXPIRES_AT
+        );
         return err!(EscrowError::OwnerMessageMalformed);
-    };
+    }
     find_signature(
         instructions_sysvar,
         Miss::Missing,
@@ -651,17 +692,20 @@ mod tests {
             provider: key,
             escrow: key,
             policy: key,
+            proof_at: 86_399,
             expires_at: 0,
         };
-        let envelope = Envelope::build(&message, &key, &key).unwrap();
+        let mut envelope = Envelope::empty();
+        assert!(envelope.build(&message, &key, &key));
         assert_eq!(envelope.field(0), b"agent-escrow: veto release");
         assert_eq!(envelope.field(1), b"amount: 0.000001 USDC");
         assert_eq!(envelope.field(2), format!("to: {key}").as_bytes());
-        assert_eq!(envelope.field(5), b"expires: 1970-01-01T00:00:00Z");
+        assert_eq!(envelope.field(5), b"proof submitted: 1970-01-01T23:59:59Z");
+        assert_eq!(envelope.field(6), b"expires: 1970-01-01T00:00:00Z");
         assert_eq!(
             message.text().unwrap(),
             format!(
-                "agent-escrow: veto release | amount: 0.000001 USDC | to: {key} | escrow: {key} | policy: {key} | expires: 1970-01-01T00:00:00Z"
+                "agent-escrow: veto release | amount: 0.000001 USDC | to: {key} | escrow: {key} | policy: {key} | proof submitted: 1970-01-01T23:59:59Z | expires: 1970-01-01T00:00:00Z"
             )
             .as_bytes()
         );

@@ -106,7 +106,9 @@ pub fn escrow_approve_offchain(ctx: Context<EscrowApproveOffchain>, expires_at: 
 /// The owner's consent to `action` on `escrow` through a signed off-chain
 /// message: `now < expires_at` (`OwnerMessageExpired`, the expiry logged),
 /// the escrow belongs to the policy (`ConstraintHasOne`), and the message
-/// verifies. Returns the owner.
+/// verifies. The message names the escrow's `state_at` as the proof's
+/// time (for an escrow not yet proven that is no proof's time, and the
+/// state check that follows refuses it anyway). Returns the owner.
 pub(crate) fn owner_consent(
     policy: &AccountLoader<Policy>,
     escrow: &AccountLoader<Escrow>,
@@ -123,12 +125,12 @@ pub(crate) fn owner_consent(
         let p = policy.load()?;
         (p.owner, p.mint, p.decimals)
     };
-    let (amount, provider) = {
+    let (amount, provider, proof_at) = {
         let e = escrow.load()?;
         if e.policy != policy.key() {
             return Err(crate::settle::has_one("escrow", e.policy, policy.key()));
         }
-        (e.amount, e.provider)
+        (e.amount, e.provider, e.state_at)
     };
     let message = OwnerMessage {
         action,
@@ -138,6 +140,7 @@ pub(crate) fn owner_consent(
         provider,
         escrow: escrow.key(),
         policy: policy.key(),
+        proof_at,
         expires_at,
     };
     verify_owner_message(instructions_sysvar, &crate::ID, &owner, &message)?;
