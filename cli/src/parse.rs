@@ -119,6 +119,29 @@ pub fn amount(field: &str, input: &str, decimals: u8) -> Result<u64, crate::CliE
     parse_amount(input, decimals).map_err(|e| crate::CliError::Input(format!("{field}: {e}")))
 }
 
+/// A point in time: unix seconds (`1767225600`) or RFC 3339
+/// (`2026-01-01T00:00:00Z`, any offset). Bounded to what an owner message
+/// can show: 1970-01-01 to 9999-12-31 UTC.
+pub fn parse_time(input: &str) -> Result<i64, String> {
+    let s = input.trim();
+    let unix = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse::<i64>()
+            .map_err(|_| format!("'{input}' is too large for a unix time"))?
+    } else {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| {
+                format!("'{input}' is not a time ({e}): use unix seconds (1767225600) or RFC 3339 (2026-01-01T00:00:00Z)")
+            })?
+            .timestamp()
+    };
+    if !(0..=agent_escrow_client::offchain::MAX_EXPIRES_AT).contains(&unix) {
+        return Err(format!(
+            "'{input}' is outside 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z"
+        ));
+    }
+    Ok(unix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,26 +230,18 @@ mod tests {
         assert!(validate_pubkey_signature("11111111111111111111111111111111").is_err());
         assert!(validate_pubkey_signature("11111111111111111111111111111111=xyz").is_err());
     }
-}
 
-/// A point in time: unix seconds (`1767225600`) or RFC 3339
-/// (`2026-01-01T00:00:00Z`, any offset). Bounded to what an owner message
-/// can show: 1970-01-01 to 9999-12-31 UTC.
-pub fn parse_time(input: &str) -> Result<i64, String> {
-    let s = input.trim();
-    let unix = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        s.parse::<i64>().map_err(|_| format!("'{input}' is too large for a unix time"))?
-    } else {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|e| {
-                format!("'{input}' is not a time ({e}): use unix seconds (1767225600) or RFC 3339 (2026-01-01T00:00:00Z)")
-            })?
-            .timestamp()
-    };
-    if !(0..=agent_escrow_client::offchain::MAX_EXPIRES_AT).contains(&unix) {
-        return Err(format!(
-            "'{input}' is outside 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z"
-        ));
+    #[test]
+    fn times_are_unix_or_rfc3339() {
+        assert_eq!(parse_time("1767225600"), Ok(1_767_225_600));
+        assert_eq!(parse_time("2026-01-01T00:00:00Z"), Ok(1_767_225_600));
+        assert_eq!(parse_time("2026-01-01T01:00:00+01:00"), Ok(1_767_225_600));
+        assert!(parse_time("tomorrow").unwrap_err().contains("RFC 3339"));
+        assert!(parse_time("1969-12-31T23:59:59Z")
+            .unwrap_err()
+            .contains("outside"));
+        assert!(parse_time("99999999999999")
+            .unwrap_err()
+            .contains("outside"));
     }
-    Ok(unix)
 }

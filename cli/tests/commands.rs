@@ -1515,7 +1515,11 @@ fn offchain_owner_message_flow() {
         "{text}"
     );
     assert_eq!(signed["owner"], w.owner.pubkey.as_str());
-    assert_eq!(w.state(&escrow), "ProofSubmitted", "--sign-only sent nothing");
+    assert_eq!(
+        w.state(&escrow),
+        "ProofSubmitted",
+        "--sign-only sent nothing"
+    );
     let signature = signed["ownerSignature"].as_str().unwrap().to_string();
     let expires_at = signed["messageExpiresAt"]["unixTimestamp"].to_string();
     let submit = signed["submit"].as_str().unwrap();
@@ -1537,7 +1541,10 @@ fn offchain_owner_message_flow() {
         &expires_at,
         "--sign-only",
     ]);
-    assert!(display.contains(text) && display.contains(submit), "{display}");
+    assert!(
+        display.contains(text) && display.contains(submit),
+        "{display}"
+    );
 
     // Tampered before sending: another expiry than the one signed. The
     // client refuses (the signature does not verify over that message);
@@ -1555,7 +1562,10 @@ fn offchain_owner_message_flow() {
         &later,
     ];
     let err = e.fails(&tampered, 2);
-    assert!(err.contains("OwnerMessageWrongSigner") && err.contains("--owner-signature"), "{err}");
+    assert!(
+        err.contains("OwnerMessageWrongSigner") && err.contains("--owner-signature"),
+        "{err}"
+    );
     let err = e.fails(&[&tampered[..], &["--skip-checks"]].concat(), 3);
     assert!(
         err.contains("InvalidSignature (error 2)")
@@ -1580,8 +1590,14 @@ fn offchain_owner_message_flow() {
     assert_eq!(accepted["submittedBy"], w.agent.pubkey.as_str());
     assert_eq!(accepted["owner"], w.owner.pubkey.as_str());
     assert_eq!(accepted["action"], "ApproveRelease");
-    assert_eq!(accepted["expiresAt"]["unixTimestamp"].to_string(), expires_at);
-    assert_eq!(out["events"][1]["fields"]["releasedBy"], w.owner.pubkey.as_str());
+    assert_eq!(
+        accepted["expiresAt"]["unixTimestamp"].to_string(),
+        expires_at
+    );
+    assert_eq!(
+        out["events"][1]["fields"]["releasedBy"],
+        w.owner.pubkey.as_str()
+    );
     assert_eq!(n(&out["rentReturned"]), Some(RENT_PLAIN));
     assert_eq!(w.balance(&w.provider.pubkey), 90 * USDC);
     w.assert_settled(&escrow, "Released");

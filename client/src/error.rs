@@ -201,7 +201,10 @@ pub fn instruction_name(data: &[u8]) -> Option<&'static str> {
         (ix::EscrowSubmitProof::DISCRIMINATOR, "EscrowSubmitProof"),
         (ix::EscrowApprove::DISCRIMINATOR, "EscrowApprove"),
         (ix::EscrowVeto::DISCRIMINATOR, "EscrowVeto"),
-        (ix::EscrowApproveOffchain::DISCRIMINATOR, "EscrowApproveOffchain"),
+        (
+            ix::EscrowApproveOffchain::DISCRIMINATOR,
+            "EscrowApproveOffchain",
+        ),
         (ix::EscrowVetoOffchain::DISCRIMINATOR, "EscrowVetoOffchain"),
         (ix::EscrowRelease::DISCRIMINATOR, "EscrowRelease"),
         (ix::EscrowRefund::DISCRIMINATOR, "EscrowRefund"),

@@ -8,8 +8,8 @@
 
 use agent_escrow::events::{
     Deposited, DisputeResolved, EscrowCancelled, EscrowClosed, EscrowCreated, EscrowDisputed,
-    EscrowRefunded, EscrowReleased, PolicyCreated, PolicyPaused, PolicyResumed, PolicyUpdated,
-    OwnerMessageAccepted, ProofSubmitted, ProviderAllowed, ProviderDisallowed, Withdrawn,
+    EscrowRefunded, EscrowReleased, OwnerMessageAccepted, PolicyCreated, PolicyPaused,
+    PolicyResumed, PolicyUpdated, ProofSubmitted, ProviderAllowed, ProviderDisallowed, Withdrawn,
 };
 use anchor_lang::{prelude::Pubkey, AnchorDeserialize, Discriminator};
 use base64::Engine;

@@ -627,7 +627,12 @@ pub async fn measure_compute_units() -> Vec<(&'static str, u64)> {
         let policy = h.policy_state().await;
         let escrow = h.escrow_state(id).await;
         let message = SignableMessage::new(
-            owner_message(action, (&h.policy(), &policy), (&h.escrow(id), &escrow), expires_at),
+            owner_message(
+                action,
+                (&h.policy(), &policy),
+                (&h.escrow(id), &escrow),
+                expires_at,
+            ),
             owner,
         )
         .unwrap();

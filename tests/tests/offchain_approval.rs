@@ -48,7 +48,12 @@ async fn case() -> Harness {
 async fn message(h: &Harness, action: OwnerAction, id: u64, expires_at: i64) -> OwnerMessage {
     let policy = h.policy_state().await;
     let escrow = h.escrow_state(id).await;
-    owner_message(action, (&h.policy(), &policy), (&h.escrow(id), &escrow), expires_at)
+    owner_message(
+        action,
+        (&h.policy(), &policy),
+        (&h.escrow(id), &escrow),
+        expires_at,
+    )
 }
 
 /// The ed25519 instruction for `signer`'s signature over `envelope`.
@@ -113,12 +118,22 @@ async fn owner_message_releases_an_approval_escrow_submitted_by_anyone() {
     assert_eq!(after["vault"], before["vault"] - APPROVAL_AMOUNT);
     assert_eq!(after["locked"], before["locked"] - APPROVAL_AMOUNT);
     assert_eq!(after["owner"], before["owner"]);
-    assert_eq!(lamports(&h, &h.agent.pubkey()), rent_payer_before + ESCROW_RENT);
+    assert_eq!(
+        lamports(&h, &h.agent.pubkey()),
+        rent_payer_before + ESCROW_RENT
+    );
     assert!(h.client.escrow(&h.escrow(0)).await.unwrap().is_none());
     match out.events.as_slice() {
         [EscrowEvent::OwnerMessageAccepted(a), EscrowEvent::EscrowReleased(r)] => {
             assert_eq!(
-                (a.policy, a.escrow, a.owner, a.action, a.expires_at, a.submitted_by),
+                (
+                    a.policy,
+                    a.escrow,
+                    a.owner,
+                    a.action,
+                    a.expires_at,
+                    a.submitted_by
+                ),
                 (
                     h.policy(),
                     h.escrow(0),
@@ -129,7 +144,14 @@ async fn owner_message_releases_an_approval_escrow_submitted_by_anyone() {
                 )
             );
             assert_eq!(
-                (r.escrow, r.provider, r.amount, r.tier, r.released_by, r.state),
+                (
+                    r.escrow,
+                    r.provider,
+                    r.amount,
+                    r.tier,
+                    r.released_by,
+                    r.state
+                ),
                 (
                     h.escrow(0),
                     h.providers[1].pubkey(),
@@ -166,10 +188,19 @@ async fn owner_message_vetoes_a_delay_escrow() {
     assert_eq!(h.escrow_state(2).await.state, EscrowState::Disputed as u8);
     match out.events.as_slice() {
         [EscrowEvent::OwnerMessageAccepted(a), EscrowEvent::EscrowDisputed(d)] => {
-            assert_eq!((a.action, a.owner), (OwnerAction::VetoRelease, h.owner.pubkey()));
+            assert_eq!(
+                (a.action, a.owner),
+                (OwnerAction::VetoRelease, h.owner.pubkey())
+            );
             assert_eq!(
                 (d.escrow, d.by, d.veto, d.amount, d.state),
-                (h.escrow(2), h.owner.pubkey(), true, DELAY_AMOUNT, EscrowState::Disputed)
+                (
+                    h.escrow(2),
+                    h.owner.pubkey(),
+                    true,
+                    DELAY_AMOUNT,
+                    EscrowState::Disputed
+                )
             );
         }
         other => panic!("unexpected events {other:?}"),
@@ -258,7 +289,9 @@ async fn each_tampered_field_has_its_own_error() {
     )
     .await;
     // Another application domain (a message the owner signed for another program).
-    let foreign = good.envelope(&anchor_spl::token::ID, &h.owner.pubkey()).unwrap();
+    let foreign = good
+        .envelope(&anchor_spl::token::ID, &h.owner.pubkey())
+        .unwrap();
     refused(
         &h,
         &[signed(&h.owner, &foreign), submit.clone()],
@@ -302,7 +335,12 @@ async fn only_the_owner_signature_counts() {
     )
     .await;
     // No signature at all; the on-chain `escrow_approve` needs the owner as signer.
-    refused(&h, &[submit.clone()], EscrowError::OwnerMessageMissing).await;
+    refused(
+        &h,
+        std::slice::from_ref(&submit),
+        EscrowError::OwnerMessageMissing,
+    )
+    .await;
     let keys = h.keys(0, 1, None);
     let mut plain = instructions::escrow_approve(&h.owner.pubkey(), &keys);
     plain.accounts[0].is_signer = false;
@@ -351,7 +389,10 @@ async fn expired_messages_are_refused() {
 async fn malformed_envelopes_and_offsets_are_refused() {
     let h = case().await;
     let expires_at = h.now().await + LIFETIME;
-    let good = envelope(&h, &message(&h, OwnerAction::ApproveRelease, 0, expires_at).await);
+    let good = envelope(
+        &h,
+        &message(&h, OwnerAction::ApproveRelease, 0, expires_at).await,
+    );
     let submit = approve_ix(&h, &h.attacker.pubkey(), 0, expires_at);
     let edited = |edit: &dyn Fn(&mut Vec<u8>)| {
         let mut e = good.clone();
@@ -362,18 +403,29 @@ async fn malformed_envelopes_and_offsets_are_refused() {
     let cases: Vec<(&str, Instruction)> = vec![
         ("signing domain", edited(&|e| e[1] = b'S')),
         ("header version 1", edited(&|e| e[16] = 1)),
-        ("format 1 (UTF-8: blind-signed on a Ledger)", edited(&|e| e[49] = 1)),
+        (
+            "format 1 (UTF-8: blind-signed on a Ledger)",
+            edited(&|e| e[49] = 1),
+        ),
         (
             "length field",
             edited(&|e| e[83..85].copy_from_slice(&(text_len as u16 - 1).to_le_bytes())),
         ),
-        ("a line feed in the text", edited(&|e| e[HEADER_LEN + 13] = b'\n')),
+        (
+            "a line feed in the text",
+            edited(&|e| e[HEADER_LEN + 13] = b'\n'),
+        ),
         ("a trailing byte", edited(&|e| e.push(b' '))),
         ("cut short", edited(&|e| e.truncate(HEADER_LEN - 1))),
     ];
     for (what, ed25519) in cases {
         println!("malformed: {what}");
-        refused(&h, &[ed25519, submit.clone()], EscrowError::OwnerMessageMalformed).await;
+        refused(
+            &h,
+            &[ed25519, submit.clone()],
+            EscrowError::OwnerMessageMalformed,
+        )
+        .await;
     }
     // Offsets into another instruction. Instruction 1 is a valid ed25519
     // check by the attacker carrying, after its own data, the owner's real
@@ -402,9 +454,16 @@ async fn malformed_envelopes_and_offsets_are_refused() {
     .await;
     // The genuine message is accepted among them (the closest-miss search
     // goes on past bad candidates).
-    send(&h, &[signed(&h.attacker, b"unrelated"), signed(&h.owner, &good), submit])
-        .await
-        .unwrap();
+    send(
+        &h,
+        &[
+            signed(&h.attacker, b"unrelated"),
+            signed(&h.owner, &good),
+            submit,
+        ],
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -466,7 +525,10 @@ async fn a_message_for_the_wrong_tier_or_state_does_nothing() {
     h.submit_proof(3, 1).await.unwrap();
     assert_program_error(send(&h, &ixs).await, EscrowError::OwnerMessageProofMismatch);
     assert_eq!(h.balances().await, before);
-    assert_eq!(h.escrow_state(3).await.state, EscrowState::ProofSubmitted as u8);
+    assert_eq!(
+        h.escrow_state(3).await.state,
+        EscrowState::ProofSubmitted as u8
+    );
     // Signed after the proof, it works.
     let late = message(&h, OwnerAction::ApproveRelease, 3, expires_at).await;
     send(
@@ -478,7 +540,10 @@ async fn a_message_for_the_wrong_tier_or_state_does_nothing() {
     )
     .await
     .unwrap();
-    assert_eq!(h.balances().await["provider_1"], before["provider_1"] + APPROVAL_AMOUNT);
+    assert_eq!(
+        h.balances().await["provider_1"],
+        before["provider_1"] + APPROVAL_AMOUNT
+    );
 }
 
 #[tokio::test]
@@ -528,9 +593,12 @@ async fn substituted_accounts_are_refused_on_the_offchain_path() {
     );
     assert_eq!(h.balances().await, before);
     // The right accounts still work.
-    send(&h, &[ed25519, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)])
-        .await
-        .unwrap();
+    send(
+        &h,
+        &[ed25519, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)],
+    )
+    .await
+    .unwrap();
 }
 
 /// An ed25519 instruction with several signatures, each `(key, signature,
@@ -570,9 +638,13 @@ fn multi_signed(entries: &[(Pubkey, [u8; 64], Vec<u8>)], index: Option<u16>) -> 
 async fn the_owner_signature_may_be_anywhere_in_the_ed25519_instruction() {
     let h = case().await;
     let expires_at = h.now().await + LIFETIME;
-    let good = envelope(&h, &message(&h, OwnerAction::ApproveRelease, 0, expires_at).await);
+    let good = envelope(
+        &h,
+        &message(&h, OwnerAction::ApproveRelease, 0, expires_at).await,
+    );
     let noise = b"unrelated".to_vec();
-    let entry = |k: &Keypair, m: &Vec<u8>| (k.pubkey(), <[u8; 64]>::from(k.sign_message(m)), m.clone());
+    let entry =
+        |k: &Keypair, m: &Vec<u8>| (k.pubkey(), <[u8; 64]>::from(k.sign_message(m)), m.clone());
     // A stranger's signature first, the owner's second, in one instruction.
     let two = multi_signed(&[entry(&h.attacker, &noise), entry(&h.owner, &good)], None);
     // Only wrong ones: the closest miss is reported.
@@ -583,23 +655,38 @@ async fn the_owner_signature_may_be_anywhere_in_the_ed25519_instruction() {
         EscrowError::OwnerMessageWrongSigner,
     )
     .await;
-    send(&h, &[two, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)])
-        .await
-        .unwrap();
+    send(
+        &h,
+        &[two, approve_ix(&h, &h.attacker.pubkey(), 0, expires_at)],
+    )
+    .await
+    .unwrap();
     // The instruction's own index written explicitly (0) is "this
     // instruction" as u16::MAX is; index 1 (the escrow instruction) is not.
     let m = message(&h, OwnerAction::ApproveRelease, 1, expires_at).await;
     let e1 = envelope(&h, &m);
     let wrong_index = multi_signed(&[entry(&h.owner, &e1)], Some(1));
     let before = h.balances().await;
-    assert!(send(&h, &[wrong_index, approve_ix(&h, &h.attacker.pubkey(), 1, expires_at)])
-        .await
-        .is_err());
+    assert!(send(
+        &h,
+        &[
+            wrong_index,
+            approve_ix(&h, &h.attacker.pubkey(), 1, expires_at)
+        ]
+    )
+    .await
+    .is_err());
     assert_eq!(h.balances().await, before);
     let explicit = multi_signed(&[entry(&h.owner, &e1)], Some(0));
-    send(&h, &[explicit, approve_ix(&h, &h.attacker.pubkey(), 1, expires_at)])
-        .await
-        .unwrap();
+    send(
+        &h,
+        &[
+            explicit,
+            approve_ix(&h, &h.attacker.pubkey(), 1, expires_at),
+        ],
+    )
+    .await
+    .unwrap();
 }
 
 /// The Ledger Solana app's checks on an off-chain message (LedgerHQ/app-solana
@@ -652,8 +739,13 @@ async fn envelopes_pass_the_ledger_app_rules_in_clear_text() {
     let expires_at = h.now().await + LIFETIME;
     let m = message(&h, OwnerAction::ApproveRelease, 0, expires_at).await;
     let signable = SignableMessage::new(m, h.owner.pubkey()).unwrap();
-    assert_eq!(ledger_app_verdict(&signable.envelope, &h.owner.pubkey()), Ok(true));
-    assert!(solana_offchain_message::is_printable_ascii(signable.text.as_bytes()));
+    assert_eq!(
+        ledger_app_verdict(&signable.envelope, &h.owner.pubkey()),
+        Ok(true)
+    );
+    assert!(solana_offchain_message::is_printable_ascii(
+        signable.text.as_bytes()
+    ));
     // The exact text the device shows.
     assert_eq!(
         signable.text,
@@ -669,11 +761,22 @@ async fn envelopes_pass_the_ledger_app_rules_in_clear_text() {
     );
     assert_eq!(&signable.envelope[..16], b"\xffsolana offchain");
     assert_eq!(signable.envelope[16], 0, "header version");
-    assert_eq!(&signable.envelope[17..49], agent_escrow::ID.as_ref(), "application domain");
-    assert_eq!((signable.envelope[49], signable.envelope[50]), (0, 1), "format, signer count");
+    assert_eq!(
+        &signable.envelope[17..49],
+        agent_escrow::ID.as_ref(),
+        "application domain"
+    );
+    assert_eq!(
+        (signable.envelope[49], signable.envelope[50]),
+        (0, 1),
+        "format, signer count"
+    );
     assert_eq!(&signable.envelope[51..83], h.owner.pubkey().as_ref());
     assert_eq!(
-        usize::from(u16::from_le_bytes([signable.envelope[83], signable.envelope[84]])),
+        usize::from(u16::from_le_bytes([
+            signable.envelope[83],
+            signable.envelope[84]
+        ])),
         signable.text.len()
     );
     // The device refuses a message its key is not listed in.
@@ -708,13 +811,18 @@ async fn envelopes_pass_the_ledger_app_rules_in_clear_text() {
         instructions::escrow_approve_offchain(&h.attacker.pubkey(), &keys, MAX_EXPIRES_AT),
     ];
     let size = transaction_size(&ixs, &h.attacker.pubkey());
-    println!("largest ed25519 + escrow_approve_offchain transaction (with depends_on): {size} bytes");
+    println!(
+        "largest ed25519 + escrow_approve_offchain transaction (with depends_on): {size} bytes"
+    );
     assert!(size <= 1_232, "transaction is {size} bytes");
     // A text with a line feed is refused by the proposal's format 0 (and by
     // older app releases): the program refuses it too (see the malformed test).
     let mut lf = signable.envelope.clone();
     lf[HEADER_LEN + 13] = b'\n';
-    assert_eq!(ledger_app_verdict(&lf, &h.owner.pubkey()), Err("ApduReplySolanaInvalidMessageFormat"));
+    assert_eq!(
+        ledger_app_verdict(&lf, &h.owner.pubkey()),
+        Err("ApduReplySolanaInvalidMessageFormat")
+    );
 }
 
 #[tokio::test]
@@ -733,7 +841,9 @@ async fn usdc_mints_are_named_usdc() {
     });
     h.mint = usdc;
     let h = h.fund().await;
-    h.policy_create(default_limits(h.agent.pubkey())).await.unwrap();
+    h.policy_create(default_limits(h.agent.pubkey()))
+        .await
+        .unwrap();
     h.deposit(500 * USDC).await.unwrap();
     h.create_escrow(0, 1, APPROVAL_AMOUNT).await.unwrap();
     h.submit_proof(0, 1).await.unwrap();
@@ -754,5 +864,8 @@ async fn usdc_mints_are_named_usdc() {
     )
     .await
     .unwrap();
-    assert_eq!(h.balances().await["provider_1"], before["provider_1"] + APPROVAL_AMOUNT);
+    assert_eq!(
+        h.balances().await["provider_1"],
+        before["provider_1"] + APPROVAL_AMOUNT
+    );
 }

@@ -1210,7 +1210,15 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (created, _) = json(&args);
     let big = created["escrow"].as_str().unwrap().to_string();
-    run(&["-k", "provider.json", "escrow", "proof", &big, "--file", "big-work.txt"]);
+    run(&[
+        "-k",
+        "provider.json",
+        "escrow",
+        "proof",
+        &big,
+        "--file",
+        "big-work.txt",
+    ]);
     let (signed, t) = json(&[
         "-k",
         "owner.json",
@@ -1220,7 +1228,10 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         "--offchain",
         "--sign-only",
     ]);
-    time("escrow approve --offchain --sign-only (owner signs the message)", t);
+    time(
+        "escrow approve --offchain --sign-only (owner signs the message)",
+        t,
+    );
     assert!(
         signed["ownerMessage"]
             .as_str()
@@ -1247,8 +1258,15 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
         .iter()
         .map(|e| e["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["OwnerMessageAccepted", "EscrowReleased"], "{approved}");
-    assert_eq!(approved["events"][0]["fields"]["submittedBy"], agent.as_str());
+    assert_eq!(
+        names,
+        ["OwnerMessageAccepted", "EscrowReleased"],
+        "{approved}"
+    );
+    assert_eq!(
+        approved["events"][0]["fields"]["submittedBy"],
+        agent.as_str()
+    );
     assert_eq!(balance(), paid_before + 90 * USDC);
     let err = fails(&["escrow", "show", &big], 2);
     assert!(err.contains("is settled (Released) and closed"), "{err}");

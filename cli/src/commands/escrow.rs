@@ -17,9 +17,9 @@ use agent_escrow_client::{
 use serde_json::{json, Map, Value};
 
 use super::{
-    check, ensure_ata, owner_message, escrow_id_of, escrow_info, escrow_view, policy_info, policy_view,
-    recent_escrow_ids, sha256_file, state_name, submit_on_escrow, tier_name, EscrowInfo,
-    PolicyInfo,
+    check, ensure_ata, escrow_id_of, escrow_info, escrow_view, owner_message, policy_info,
+    policy_view, recent_escrow_ids, sha256_file, state_name, submit_on_escrow, tier_name,
+    EscrowInfo, PolicyInfo,
 };
 use crate::{
     args::{EscrowCommand, OffchainArgs, ProofSource},

@@ -61,7 +61,9 @@ pub async fn run(
     let (signer_key, signature) = match &args.owner_signature {
         Some(text) => {
             let signature = text.parse::<Signature>().map_err(|_| {
-                CliError::Input(format!("--owner-signature: '{text}' is not a base58 signature"))
+                CliError::Input(format!(
+                    "--owner-signature: '{text}' is not a base58 signature"
+                ))
             })?;
             check(ctx, state_check(&escrow_view(&info), &policy.owner))?;
             check(ctx, preflight::owner_signature(&message, &signature))?;
@@ -69,7 +71,10 @@ pub async fn run(
         }
         None => {
             let signer = ctx.signer(owner, "owner")?;
-            check(ctx, preflight::owner_message_signer(&escrow_view(&info), &signer.pubkey()))?;
+            check(
+                ctx,
+                preflight::owner_message_signer(&escrow_view(&info), &signer.pubkey()),
+            )?;
             check(ctx, state_check(&escrow_view(&info), &policy.owner))?;
             (signer.pubkey(), sign(&*signer, owner, &message)?)
         }
@@ -92,8 +97,10 @@ pub async fn run(
 }
 
 /// A preflight state-and-signer check (`preflight::approve` / `veto`).
-type Check =
-    fn(&preflight::EscrowView, &agent_escrow_client::anchor_lang::prelude::Pubkey) -> Result<(), preflight::Refusal>;
+type Check = fn(
+    &preflight::EscrowView,
+    &agent_escrow_client::anchor_lang::prelude::Pubkey,
+) -> Result<(), preflight::Refusal>;
 
 /// What [`run`] did.
 pub enum Outcome {

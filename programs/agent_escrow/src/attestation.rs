@@ -104,8 +104,11 @@ pub fn verify_attestation(
     verifier: &Pubkey,
     expected: &[u8; ATTESTATION_LEN],
 ) -> Result<()> {
-    find_signature(instructions_sysvar, Miss::Missing, Miss::Malformed, |pubkey, message| {
-        judge(pubkey, message, verifier, expected)
-    })
+    find_signature(
+        instructions_sysvar,
+        Miss::Missing,
+        Miss::Malformed,
+        |pubkey, message| judge(pubkey, message, verifier, expected),
+    )
     .map_err(|miss| EscrowError::from(miss).into())
 }

@@ -170,7 +170,9 @@ pub enum EscrowError {
     #[msg("Malformed owner message: off-chain message v0 header, format 0 (printable ASCII, no line feeds), length, ed25519 offsets inside that same instruction, expiry 0..=9999-12-31")]
     OwnerMessageMalformed,
     /// 6054
-    #[msg("Owner message was signed for another application domain (it must be this program's id)")]
+    #[msg(
+        "Owner message was signed for another application domain (it must be this program's id)"
+    )]
     OwnerMessageWrongDomain,
     /// 6055
     #[msg("Owner message authorizes another action (approve release vs veto release)")]

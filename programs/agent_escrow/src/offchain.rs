@@ -200,13 +200,19 @@ impl Envelope {
         for _ in count..width {
             self.put(b"0");
         }
-        self.put(digits.get(digits.len().saturating_sub(count)..).unwrap_or_default());
+        self.put(
+            digits
+                .get(digits.len().saturating_sub(count)..)
+                .unwrap_or_default(),
+        );
     }
 
     /// `amount` base units with exactly `decimals` fraction digits.
     fn put_amount(&mut self, amount: u64, decimals: u8) {
         let (digits, count) = decimal(amount);
-        let digits = digits.get(digits.len().saturating_sub(count)..).unwrap_or_default();
+        let digits = digits
+            .get(digits.len().saturating_sub(count)..)
+            .unwrap_or_default();
         let decimals = usize::from(decimals);
         if decimals == 0 {
             self.put(digits);
@@ -320,7 +326,10 @@ pub fn base58(bytes: &[u8; 32]) -> ([u8; 64], usize) {
                 .get(total.saturating_sub(1).saturating_sub(i))
                 .copied()
                 .unwrap_or(0);
-            BASE58_ALPHABET.get(usize::from(digit)).copied().unwrap_or(b'1')
+            BASE58_ALPHABET
+                .get(usize::from(digit))
+                .copied()
+                .unwrap_or(b'1')
         };
     }
     (out, total)
@@ -519,7 +528,10 @@ fn next_field(text: &[u8], from: usize) -> (&[u8], Option<usize>) {
     match found {
         Some(at) => (
             rest.get(..at).unwrap_or_default(),
-            Some(from.saturating_add(at).saturating_add(FIELD_SEPARATOR.len())),
+            Some(
+                from.saturating_add(at)
+                    .saturating_add(FIELD_SEPARATOR.len()),
+            ),
         ),
         None => (rest, None),
     }
@@ -610,6 +622,11 @@ pub fn verify_owner_message(
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
 
@@ -623,7 +640,11 @@ mod tests {
             (MAX_EXPIRES_AT, "9999-12-31T23:59:59Z"),
         ];
         for (unix, text) in cases {
-            assert_eq!(format_time(unix).as_deref(), Some(text.as_bytes()), "{unix}");
+            assert_eq!(
+                format_time(unix).as_deref(),
+                Some(text.as_bytes()),
+                "{unix}"
+            );
         }
         assert_eq!(format_time(-1), None);
         assert_eq!(format_time(MAX_EXPIRES_AT + 1), None);
@@ -669,7 +690,10 @@ mod tests {
         }
         for key in keys {
             let (digits, len) = base58(&key.to_bytes());
-            assert_eq!(std::str::from_utf8(&digits[..len]).unwrap(), key.to_string());
+            assert_eq!(
+                std::str::from_utf8(&digits[..len]).unwrap(),
+                key.to_string()
+            );
         }
     }
 
