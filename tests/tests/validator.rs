@@ -1206,7 +1206,7 @@ async fn cli_scenario(validator: &Validator) -> Vec<(String, Vec<Duration>)> {
     std::fs::write(dir.path().join("big-task.txt"), "a large task").unwrap();
     std::fs::write(dir.path().join("big-work.txt"), "the large work").unwrap();
     let mut args = create_args("big-task.txt");
-    args[7] = "90".into();
+    args[8] = "90".into();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (created, _) = json(&args);
     let big = created["escrow"].as_str().unwrap().to_string();
