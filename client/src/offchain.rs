@@ -11,7 +11,7 @@
 //! Solana app's off-chain message command (INS 0x07).
 
 use agent_escrow::{
-    offchain::{OwnerAction, OwnerMessage},
+    offchain::{OwnerAction, OwnerMessage, HEADER_LEN},
     state::{Escrow, Policy},
     ID as PROGRAM_ID,
 };
@@ -20,9 +20,7 @@ use solana_signature::Signature;
 
 use crate::instructions::{self, EscrowAccounts};
 
-pub use agent_escrow::offchain::{
-    format_time, LEDGER_MAX_ENVELOPE_LEN, MAX_EXPIRES_AT, SIGNING_DOMAIN,
-};
+pub use agent_escrow::offchain::MAX_EXPIRES_AT;
 
 /// The message for `action` on the escrow at `address` (read from the
 /// chain with its policy at `policy_address`), expiring at `expires_at`
@@ -67,16 +65,19 @@ pub enum MessageError {
 }
 
 impl SignableMessage {
-    /// Builds the text and the envelope for `owner`.
+    /// Builds the envelope for `owner`; the text is its part after the
+    /// header.
     pub fn new(message: OwnerMessage, owner: Pubkey) -> Result<Self, MessageError> {
-        let expiry = MessageError::ExpiryOutOfRange(message.expires_at);
-        let text = message.text().ok_or_else(|| expiry.clone())?;
-        let envelope = message.envelope(&PROGRAM_ID, &owner).ok_or(expiry)?;
+        let envelope = message
+            .envelope(&PROGRAM_ID, &owner)
+            .ok_or(MessageError::ExpiryOutOfRange(message.expires_at))?;
+        // Printable ASCII by construction (base58, digits, labels).
+        let text =
+            String::from_utf8_lossy(envelope.get(HEADER_LEN..).unwrap_or_default()).into_owned();
         Ok(Self {
             message,
             owner,
-            // Printable ASCII by construction (base58, digits, labels).
-            text: String::from_utf8_lossy(&text).into_owned(),
+            text,
             envelope,
         })
     }

@@ -168,9 +168,6 @@ const FIELD_MISS: [Miss; FIELD_COUNT] = [
     Miss::ExpiryMismatch,
 ];
 
-/// Largest text that fits the Ledger app's envelope limit, bytes.
-pub const MAX_TEXT_LEN: usize = LEDGER_MAX_ENVELOPE_LEN - HEADER_LEN;
-
 /// An envelope being written into a fixed buffer (no heap): the header,
 /// then the text, with the end of each text field recorded. Anything that
 /// would not fit [`LEDGER_MAX_ENVELOPE_LEN`] marks it overflowed.
@@ -395,22 +392,6 @@ fn civil_time(unix: i64) -> Option<[u64; 6]> {
     ])
 }
 
-/// `unix` as RFC 3339 UTC to the second ("2026-12-02T13:00:00Z"), for
-/// 0..=[`MAX_EXPIRES_AT`]; `None` outside.
-pub fn format_time(unix: i64) -> Option<Vec<u8>> {
-    let mut w = Envelope::empty();
-    w.put_time(unix).then(|| w.bytes().to_vec())
-}
-
-/// `amount` base units as a decimal with exactly `decimals` fraction digits
-/// ("75.000000" for 75_000_000 at 6); exact for any `decimals` (up to the
-/// buffer).
-pub fn format_amount(amount: u64, decimals: u8) -> Vec<u8> {
-    let mut w = Envelope::empty();
-    w.put_amount(amount, decimals);
-    w.bytes().to_vec()
-}
-
 impl Envelope {
     fn empty() -> Self {
         Self {
@@ -629,6 +610,19 @@ pub fn verify_owner_message(
 )]
 mod tests {
     use super::*;
+
+    /// `unix` as the text shows it; `None` outside 0..=MAX_EXPIRES_AT.
+    fn format_time(unix: i64) -> Option<Vec<u8>> {
+        let mut w = Envelope::empty();
+        w.put_time(unix).then(|| w.bytes().to_vec())
+    }
+
+    /// `amount` base units as the text shows it (every decimal).
+    fn format_amount(amount: u64, decimals: u8) -> Vec<u8> {
+        let mut w = Envelope::empty();
+        w.put_amount(amount, decimals);
+        w.bytes().to_vec()
+    }
 
     #[test]
     fn times_match_known_dates() {
