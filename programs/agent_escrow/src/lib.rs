@@ -28,6 +28,7 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod offchain;
+pub mod security;
 pub mod settle;
 pub mod state;
 pub mod transfer;
