@@ -8,7 +8,7 @@
 SO := target/deploy/agent_escrow.so
 CARGO ?= cargo
 
-.PHONY: demo test test-embedded test-validator setup build-sbf build bench bench-throughput lint clean-sbf
+.PHONY: demo test test-embedded test-validator test-anchor idl setup build-sbf build bench bench-throughput lint clean-sbf
 
 demo: build
 	$(CARGO) run -q -p agent-escrow-cli -- demo
@@ -16,6 +16,7 @@ demo: build
 test: build
 	$(CARGO) test --workspace --locked
 	scripts/validator-tests.sh
+	scripts/anchor-test.sh
 
 # Only the LiteSVM and CLI suites (no validator needed).
 test-embedded: build
@@ -24,6 +25,20 @@ test-embedded: build
 # Only the JSON-RPC suite against solana-test-validator (loopback-only namespace).
 test-validator: build-sbf
 	scripts/validator-tests.sh
+
+# `anchor test --skip-build --validator legacy` (anchor-cli 1.2.2, installed
+# once per machine, ~8.5 min): the TypeScript IDL client test on a validator.
+test-anchor: build-sbf
+	scripts/anchor-test.sh
+
+# Regenerates the committed IDL and its TypeScript type with Anchor's own
+# builder (its own target dir: the builder's RUSTFLAGS would invalidate the
+# workspace build). The `developer` test fails when they are stale.
+idl: setup
+	cd programs/agent_escrow && $$($(CURDIR)/scripts/install-anchor.sh) idl build \
+	  -o $(CURDIR)/idl/agent_escrow.json -t $(CURDIR)/target/idl-build/agent_escrow.ts \
+	  -- --target-dir $(CURDIR)/target/idl-build
+	cp target/idl-build/agent_escrow.ts idl/agent_escrow.ts
 
 setup:
 	scripts/setup.sh

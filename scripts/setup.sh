@@ -29,7 +29,9 @@ fi
 "$REPO/scripts/sbf-toolchain.sh" >/dev/null
 
 # Node tools for the tests (scripts/npm/package.json, exact versions, lock
-# file committed): the MCP inspector and the Node 22 it needs, in the cache.
+# file committed): the MCP inspector, the Anchor TypeScript client and
+# TypeScript, and the Node 22 they need, in the cache. The IDL client test
+# (tests/ts) resolves its imports through a link to that node_modules.
 NPM_DIR="$HOME/.cache/agent-escrow/npm"
 if ! cmp -s "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json" \
    || [ ! -x "$NPM_DIR/node_modules/.bin/mcp-inspector" ]; then
@@ -39,3 +41,4 @@ if ! cmp -s "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json
   (cd "$NPM_DIR" && npm ci --no-audit --no-fund >&2)
   cp "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json"
 fi
+ln -sfn "$NPM_DIR/node_modules" "$REPO/tests/ts/node_modules"

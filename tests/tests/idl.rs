@@ -62,7 +62,7 @@ fn committed_idl_is_a_fresh_build() {
     // argument `+{toolchain}`; the rustup proxy already picked the toolchain.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     let target = repo().join("target/idl-build");
-    let fresh = anchor_lang_idl::build::IdlBuilder::new()
+    let fresh_idl = anchor_lang_idl::build::IdlBuilder::new()
         .program_path(repo().join("programs/agent_escrow"))
         .resolution(true)
         .skip_lint(false)
@@ -74,10 +74,10 @@ fn committed_idl_is_a_fresh_build() {
         ])
         .build()
         .expect("Anchor's IDL builder");
-    let fresh = serde_json::to_value(&fresh).expect("IDL to JSON");
+    let fresh = serde_json::to_value(&fresh_idl).expect("IDL to JSON");
     if fresh != committed_json() {
         let out = target.join("agent_escrow.json");
-        std::fs::write(&out, serde_json::to_string_pretty(&fresh).unwrap()).unwrap();
+        std::fs::write(&out, serde_json::to_string_pretty(&fresh_idl).unwrap()).unwrap();
         panic!(
             "idl/agent_escrow.json differs from a fresh build ({}): run `make idl` and commit it",
             out.display()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs anchor-cli (crate anchor-cli 1.2.2, the version Anchor.toml's
+# [toolchain] names) from crates.io into a cache outside the repo, for
+# `anchor idl build` / `anchor test --skip-build` (scripts/anchor-test.sh).
+# Idempotent: skipped when the installed binary already reports 1.2.2.
+# First build: ~8.5 min on 2 cores (its build files are deleted after).
+# Prints the binary path.
+set -euo pipefail
+
+VERSION=1.2.2
+PREFIX=${AGENT_ESCROW_ANCHOR_PREFIX:-$HOME/.cache/agent-escrow/anchor}
+BIN=$PREFIX/bin/anchor
+
+log() { echo "[install-anchor] $*" >&2; }
+
+if "$BIN" --version 2>/dev/null | grep -q " $VERSION\$"; then
+  echo "$BIN"
+  exit 0
+fi
+
+# hidapi (anchor-cli's Ledger support) needs libudev-dev and pkg-config;
+# scripts/setup.sh installs both.
+log "building anchor-cli $VERSION from crates.io; ~8.5 min on 2 cores"
+start=$(date +%s)
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+cargo install --locked anchor-cli --version "$VERSION" --root "$PREFIX" --target-dir "$build" >&2
+log "built in $(( $(date +%s) - start )) s"
+echo "$BIN"

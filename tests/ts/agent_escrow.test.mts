@@ -1,0 +1,273 @@
+// The interface most Anchor integrators use: @anchor-lang/core's `Program`
+// built from the committed IDL (idl/agent_escrow.json) and its generated
+// type (idl/agent_escrow.ts), against the real .so on solana-test-validator.
+//
+// Run by `anchor test --skip-build --validator legacy` (Anchor.toml's
+// `test` script; scripts/anchor-test.sh runs it in a loopback-only network
+// namespace), which sets ANCHOR_PROVIDER_URL and ANCHOR_WALLET to the
+// validator it started with the program deployed and the wallet funded.
+//
+// Flow: create a mint, a policy (its PDA and vault resolved by the client
+// from the IDL's seeds), deposit, create an escrow, submit its proof
+// (instant tier: paid and closed at once), read the accounts, decode the
+// events from the transaction logs, and check an error code, with exact
+// balances (USDC base units) before and after.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import anchor from "@anchor-lang/core";
+import type { Program as ProgramT } from "@anchor-lang/core";
+import {
+  Keypair,
+  LAMPORTS_PER_SOL,
+  PublicKey,
+  SystemProgram,
+  Transaction,
+  sendAndConfirmTransaction,
+} from "@solana/web3.js";
+import {
+  TOKEN_PROGRAM_ID,
+  createMint,
+  getAccount,
+  getOrCreateAssociatedTokenAccount,
+  mintTo,
+} from "@solana/spl-token";
+import idl from "../../idl/agent_escrow.json" with { type: "json" };
+import type { AgentEscrow } from "../../idl/agent_escrow.ts";
+
+const { AnchorProvider, AnchorError, BN, EventParser, Program } = anchor;
+
+/** Every send waits for `confirmed`, and every read is at `confirmed`. */
+const confirmed = { commitment: "confirmed" as const };
+
+/** 1 USDC in base units (6 decimals). */
+const USDC = 1_000_000n;
+
+const provider = AnchorProvider.env();
+anchor.setProvider(provider);
+const program = new Program<AgentEscrow>(idl as AgentEscrow, provider) as ProgramT<AgentEscrow>;
+const connection = provider.connection;
+const owner = provider.wallet.payer!;
+
+/** A seed constant from the IDL (`[112, 111, ...]` as a string). */
+function seed(name: string): Buffer {
+  const c = idl.constants.find((k) => k.name === name);
+  assert.ok(c, `IDL constant ${name}`);
+  return Buffer.from(JSON.parse(c.value) as number[]);
+}
+
+function escrowAddress(policy: PublicKey, id: bigint): PublicKey {
+  const le = Buffer.alloc(8);
+  le.writeBigUInt64LE(id);
+  return PublicKey.findProgramAddressSync([seed("ESCROW_SEED"), policy.toBuffer(), le], program.programId)[0];
+}
+
+async function fund(to: PublicKey, sol: number): Promise<void> {
+  const tx = new Transaction().add(
+    SystemProgram.transfer({ fromPubkey: owner.publicKey, toPubkey: to, lamports: sol * LAMPORTS_PER_SOL }),
+  );
+  await sendAndConfirmTransaction(connection, tx, [owner], { commitment: "confirmed" });
+}
+
+async function tokens(address: PublicKey): Promise<bigint> {
+  return (await getAccount(connection, address, "confirmed")).amount;
+}
+
+/** Events of this program in a confirmed transaction, decoded with the IDL. */
+async function events(signature: string): Promise<{ name: string; data: any }[]> {
+  const tx = await connection.getTransaction(signature, {
+    commitment: "confirmed",
+    maxSupportedTransactionVersion: 0,
+  });
+  assert.ok(tx?.meta?.logMessages, `logs of ${signature}`);
+  const parser = new EventParser(program.programId, program.coder);
+  return [...parser.parseLogs(tx.meta.logMessages)];
+}
+
+test("policy, deposit, escrow, proof, events and an error through the IDL", async () => {
+  assert.equal(program.programId.toBase58(), idl.address);
+  const agent = Keypair.generate();
+  const payee = Keypair.generate();
+  await fund(agent.publicKey, 1);
+
+  const mint = await createMint(connection, owner, owner.publicKey, null, 6, undefined, confirmed);
+  const ownerAta = await getOrCreateAssociatedTokenAccount(connection, owner, mint, owner.publicKey, false, "confirmed", confirmed);
+  const payeeAta = await getOrCreateAssociatedTokenAccount(connection, owner, mint, payee.publicKey, false, "confirmed", confirmed);
+  await mintTo(connection, owner, mint, ownerAta.address, owner, 1_000n * USDC, [], confirmed);
+
+  // policy_create: `policy` and `vault` come from the IDL's PDA seeds.
+  const limits = {
+    agent: agent.publicKey,
+    perEscrowMax: new BN((100n * USDC).toString()),
+    dailyCap: new BN((300n * USDC).toString()),
+    monthlyCap: new BN((1_000n * USDC).toString()),
+    instantMax: new BN((25n * USDC).toString()),
+    delayMax: new BN((60n * USDC).toString()),
+    delaySeconds: new BN(3_600),
+    expiresAt: new BN(0),
+    requireAllowlist: false,
+    reviewUnlisted: false,
+    arbiter: null,
+    disputeTimeout: null,
+    reviewTimeout: null,
+    maxEscrowDuration: null,
+  };
+  const createSig = await program.methods
+    .policyCreate(limits)
+    .accounts({ owner: owner.publicKey, mint, tokenProgram: TOKEN_PROGRAM_ID })
+    .rpc({ commitment: "confirmed" });
+  const [policy] = PublicKey.findProgramAddressSync(
+    [seed("POLICY_SEED"), owner.publicKey.toBuffer(), agent.publicKey.toBuffer(), mint.toBuffer()],
+    program.programId,
+  );
+  const [vault] = PublicKey.findProgramAddressSync([seed("POLICY_VAULT_SEED"), policy.toBuffer()], program.programId);
+  const created = await events(createSig);
+  assert.deepEqual(created.map((e) => e.name), ["policyCreated"]);
+  assert.ok(created[0].data.policy.equals(policy));
+
+  // policy_deposit: `vault` and `mint` resolved through the policy's fields (IDL `relations`).
+  const depositSig = await program.methods
+    .policyDeposit(new BN((500n * USDC).toString()))
+    .accounts({ depositor: owner.publicKey, policy, source: ownerAta.address, tokenProgram: TOKEN_PROGRAM_ID })
+    .rpc({ commitment: "confirmed" });
+  assert.equal(await tokens(vault), 500n * USDC);
+  assert.equal(await tokens(ownerAta.address), 500n * USDC);
+  const deposited = await events(depositSig);
+  assert.deepEqual(deposited.map((e) => e.name), ["deposited"]);
+  assert.equal(deposited[0].data.amount.toString(), (500n * USDC).toString());
+
+  // The zero-copy Policy account, decoded from the IDL's bytemuck layout.
+  let p = await program.account.policy.fetch(policy, "confirmed");
+  assert.ok(p.owner.equals(owner.publicKey));
+  assert.ok(p.agent.equals(agent.publicKey));
+  assert.ok(p.vault.equals(vault));
+  assert.equal(p.perEscrowMax.toString(), (100n * USDC).toString());
+  assert.equal(p.totalDeposited.toString(), (500n * USDC).toString());
+  assert.equal(p.version, 2);
+
+  // escrow_create by the agent (10 USDC: instant tier).
+  const id = BigInt(p.nextEscrowId.toString());
+  const escrow = escrowAddress(policy, id);
+  const [, bump] = PublicKey.findProgramAddressSync(
+    [seed("ESCROW_SEED"), policy.toBuffer(), Buffer.from(new BN(id.toString()).toArray("le", 8))],
+    program.programId,
+  );
+  const now = Math.floor(Date.now() / 1000);
+  const escrowSig = await program.methods
+    .escrowCreate({
+      escrowId: new BN(id.toString()),
+      bump,
+      provider: payee.publicKey,
+      amount: new BN((10n * USDC).toString()),
+      taskHash: Array(32).fill(7),
+      deadline: new BN(now + 86_400),
+      verifier: null,
+      dependsOn: null,
+    })
+    .accountsPartial({
+      agent: agent.publicKey,
+      payer: agent.publicKey,
+      policy,
+      vault,
+      escrow,
+      allowEntry: null,
+      dependsOn: null,
+    })
+    .signers([agent])
+    .rpc({ commitment: "confirmed" });
+  const e = await program.account.escrow.fetch(escrow, "confirmed");
+  assert.ok(e.policy.equals(policy));
+  assert.ok(e.provider.equals(payee.publicKey));
+  assert.ok(e.rentPayer.equals(agent.publicKey));
+  assert.equal(e.amount.toString(), (10n * USDC).toString());
+  assert.equal(e.state, 0); // Funded
+  const escrowCreated = await events(escrowSig);
+  assert.deepEqual(escrowCreated.map((x) => x.name), ["escrowCreated"]);
+  assert.equal(escrowCreated[0].data.escrowId.toString(), id.toString());
+  assert.deepEqual(Object.keys(escrowCreated[0].data.tier), ["instant"]);
+  assert.deepEqual(Object.keys(escrowCreated[0].data.state), ["funded"]);
+  assert.equal(escrowCreated[0].data.locked.toString(), (10n * USDC).toString());
+
+  // escrow_submit_proof by the provider: instant tier, paid and closed at once.
+  const agentLamports = await connection.getBalance(agent.publicKey, "confirmed");
+  const escrowRent = await connection.getBalance(escrow, "confirmed");
+  const proofSig = await program.methods
+    .escrowSubmitProof(Array(32).fill(9))
+    .accountsPartial({
+      provider: payee.publicKey,
+      policy,
+      vault,
+      escrow,
+      providerToken: payeeAta.address,
+      rentPayer: agent.publicKey,
+      mint,
+      tokenProgram: TOKEN_PROGRAM_ID,
+      dependsOn: null,
+    })
+    .signers([payee])
+    .rpc({ commitment: "confirmed" });
+  assert.equal(await tokens(payeeAta.address), 10n * USDC);
+  assert.equal(await tokens(vault), 490n * USDC);
+  assert.equal(await connection.getAccountInfo(escrow, "confirmed"), null);
+  assert.equal(await connection.getBalance(agent.publicKey, "confirmed"), agentLamports + escrowRent);
+  const proofEvents = await events(proofSig);
+  assert.deepEqual(proofEvents.map((x) => x.name), ["proofSubmitted", "escrowReleased"]);
+  assert.deepEqual(proofEvents[0].data.proofHash, Array(32).fill(9));
+  const released = proofEvents[1].data;
+  assert.ok(released.escrow.equals(escrow));
+  assert.ok(released.provider.equals(payee.publicKey));
+  assert.ok(released.releasedBy.equals(payee.publicKey));
+  assert.equal(released.amount.toString(), (10n * USDC).toString());
+  assert.equal(released.rentReturned.toString(), escrowRent.toString());
+  assert.equal(released.locked.toString(), "0");
+  assert.deepEqual(Object.keys(released.state), ["released"]);
+
+  // An error code: 100 USDC + 1 base unit is over per_escrow_max. The
+  // client throws AnchorError with the IDL's name, number and message, and
+  // nothing moves.
+  p = await program.account.policy.fetch(policy, "confirmed");
+  const over = BigInt(p.nextEscrowId.toString());
+  const vaultBefore = await tokens(vault);
+  const lockedBefore = p.locked.toString();
+  await assert.rejects(
+    program.methods
+      .escrowCreate({
+        escrowId: new BN(over.toString()),
+        bump: PublicKey.findProgramAddressSync(
+          [seed("ESCROW_SEED"), policy.toBuffer(), Buffer.from(new BN(over.toString()).toArray("le", 8))],
+          program.programId,
+        )[1],
+        provider: payee.publicKey,
+        amount: new BN((100n * USDC + 1n).toString()),
+        taskHash: Array(32).fill(1),
+        deadline: new BN(now + 86_400),
+        verifier: null,
+        dependsOn: null,
+      })
+      .accountsPartial({
+        agent: agent.publicKey,
+        payer: agent.publicKey,
+        policy,
+        vault,
+        escrow: escrowAddress(policy, over),
+        allowEntry: null,
+        dependsOn: null,
+      })
+      .signers([agent])
+      .rpc({ commitment: "confirmed" }),
+    (err: unknown) => {
+      assert.ok(err instanceof AnchorError, String(err));
+      const fromIdl = idl.errors.find((x) => x.name === "PerEscrowCapExceeded");
+      assert.ok(fromIdl);
+      assert.equal(err.error.errorCode.code, "PerEscrowCapExceeded");
+      assert.equal(err.error.errorCode.number, fromIdl.code);
+      assert.equal(err.error.errorMessage, fromIdl.msg);
+      assert.ok(err.program.equals(program.programId));
+      return true;
+    },
+  );
+  assert.equal(await tokens(vault), vaultBefore);
+  p = await program.account.policy.fetch(policy, "confirmed");
+  assert.equal(p.locked.toString(), lockedBefore);
+  assert.equal(await connection.getAccountInfo(escrowAddress(policy, over), "confirmed"), null);
+});
