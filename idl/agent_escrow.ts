@@ -266,6 +266,9 @@ export type AgentEscrow = {
         {
           "name": "escrow",
           "docs": [
+            "The new escrow: the PDA `[\"escrow\", policy, escrow_id (u64 LE)]` with",
+            "`args.bump` (clients derive it; the IDL has no seeds for it because",
+            "they are checked in the handler, not by a constraint).",
             "it must not have signed the transaction (`InvalidEscrowAddress`), so",
             "only the PDA signature from those seeds can create it."
           ],

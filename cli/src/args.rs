@@ -220,6 +220,14 @@ that time, or sign with a durable nonce instead (`agent-escrow nonce create`).")
     agent-escrow nonce show NONCE_PUBKEY --output json"
     )]
     Nonce(NonceCommand),
+    /// Check that the program deployed on the cluster is a given .so
+    #[clap(
+        subcommand,
+        after_help = "EXAMPLES:
+    make build-sbf && agent-escrow -u mainnet-beta program verify target/deploy/agent_escrow.so
+    agent-escrow -u devnet program verify agent_escrow.so --program-id PUBKEY --output json"
+    )]
+    Program(ProgramCommand),
     /// Create keypair files and show public keys (solana-keygen compatible)
     #[clap(
         subcommand,
@@ -302,6 +310,30 @@ submits later (no blockhash lifetime to race):
         /// The nonce account's address (base58 pubkey, from `nonce create`)
         #[clap(value_name = "NONCE_ACCOUNT", parse(try_from_str = parse_pubkey))]
         account: Address,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProgramCommand {
+    /// Compare a local .so with the program deployed at the program id:
+    /// SHA-256 of both without trailing zero bytes (the loader pads its
+    /// ProgramData account with zeros), the upgrade authority and the last
+    /// deploy slot. Exits 1 when they differ.
+    #[clap(after_help = "EXAMPLES:
+    agent-escrow -u mainnet-beta program verify target/deploy/agent_escrow.so
+    agent-escrow -u localhost program verify target/deploy/agent_escrow.so --output json
+
+To check that a deployed program is this source: build the release's
+commit in a clean clone (`make build-sbf`: the registry route is
+deterministic, see the README's \"Verify the deployed binary\"), then run
+this against the cluster.")]
+    Verify {
+        /// The .so to compare (e.g. target/deploy/agent_escrow.so)
+        #[clap(value_name = "SO_FILE")]
+        so: PathBuf,
+        /// The deployed program's address [default: this program's id]
+        #[clap(long, value_name = "PUBKEY", parse(try_from_str = parse_pubkey))]
+        program_id: Option<Address>,
     },
 }
 

@@ -26,7 +26,8 @@ pub const EXIT_REJECTED: u8 = 3;
 /// Exit code for a failure to reach or load the chain (RPC, program binary,
 /// embedded state file).
 pub const EXIT_NETWORK: u8 = 4;
-/// Exit code for anything else.
+/// Exit code for anything else, and for `program verify` finding a
+/// different binary (as `cmp` and `diff` exit 1 on a difference).
 pub const EXIT_INTERNAL: u8 = 1;
 
 /// Errors a command can end with, each mapped to an exit code.
@@ -44,6 +45,12 @@ pub enum CliError {
     /// The embedded chain's state file could not be read or locked.
     StateUnreadable(ClientError),
     Output(String),
+    /// `program verify`: the deployed program is not the file; `document`
+    /// holds both hashes.
+    Mismatch {
+        message: String,
+        document: Value,
+    },
 }
 
 impl std::fmt::Display for CliError {
@@ -58,6 +65,7 @@ impl std::fmt::Display for CliError {
             }
             Self::State(e) | Self::StateUnreadable(e) => write!(f, "{e}"),
             Self::Output(e) => write!(f, "cannot write output: {e}"),
+            Self::Mismatch { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -104,6 +112,13 @@ impl CliError {
                 message.clone(),
                 Vec::new(),
                 json!({}),
+            ),
+            Self::Mismatch { message, document } => (
+                "BinaryMismatch".to_string(),
+                None,
+                message.clone(),
+                Vec::new(),
+                json!({ "comparison": document }),
             ),
             Self::Output(_) => (
                 "OutputError".to_string(),

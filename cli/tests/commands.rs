@@ -1637,3 +1637,64 @@ fn offchain_owner_message_flow() {
     let err = e.fails(&["escrow", "approve", &third, "--sign-only"], 2);
     assert!(err.contains("--sign-only: needs --blockhash"), "{err}");
 }
+
+#[test]
+fn program_verify_compares_the_deployed_binary() {
+    let e = Env::new();
+    let so = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/deploy/agent_escrow.so"
+    );
+    let bytes = std::fs::read(so).unwrap();
+    // The embedded chain runs this .so: same hash, trailing zeros dropped.
+    let ok = e.json(&["program", "verify", so]);
+    assert_eq!(ok["matches"], true);
+    assert_eq!(
+        ok["programId"],
+        "6WCrJapNRPDTXtKHmMkbSTNbvKW3W1br8HvdvJCZqPGj"
+    );
+    assert_eq!(ok["loader"], "BPFLoaderUpgradeab1e11111111111111111111111");
+    assert_eq!(ok["localSha256"], ok["deployedSha256"]);
+    let trimmed = bytes.iter().rposition(|b| *b != 0).unwrap() + 1;
+    assert_eq!(ok["localBytes"], trimmed.to_string());
+    assert_eq!(ok["deployedCapacity"], bytes.len().to_string());
+    let text = e.ok(&["program", "verify", so]);
+    assert!(text.contains("Verified: the deployed program is"), "{text}");
+
+    // One byte changed: exit 1, both hashes in the error document.
+    let mut changed = bytes.clone();
+    changed[bytes.len() / 2] ^= 1;
+    let other = e.path("other.so");
+    std::fs::write(&other, &changed).unwrap();
+    let out = e.run(&["program", "verify", &other, "--output", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["name"], "BinaryMismatch");
+    assert_eq!(doc["error"]["exitCode"], 1);
+    assert_eq!(doc["error"]["comparison"]["matches"], false);
+    assert_eq!(
+        doc["error"]["comparison"]["deployedSha256"],
+        ok["deployedSha256"]
+    );
+    assert_ne!(doc["error"]["comparison"]["localSha256"], ok["localSha256"]);
+    // Zero padding after the file is the same program (a ProgramData
+    // account allocated larger than the ELF).
+    let mut padded = bytes.clone();
+    padded.extend([0u8; 1000]);
+    let padded_path = e.path("padded.so");
+    std::fs::write(&padded_path, &padded).unwrap();
+    assert_eq!(
+        e.json(&["program", "verify", &padded_path])["matches"],
+        true
+    );
+
+    // No file; no program at the address.
+    let err = e.fails(&["program", "verify", &e.path("missing.so")], 2);
+    assert!(err.contains("SO_FILE: cannot read"), "{err}");
+    let nobody = "11111111111111111111111111111112";
+    let err = e.fails(&["program", "verify", so, "--program-id", nobody], 2);
+    assert!(
+        err.contains(&format!("account {nobody} does not exist")),
+        "{err}"
+    );
+}

@@ -29,6 +29,7 @@ pub mod pda;
 pub mod preflight;
 pub mod rpc;
 pub mod transport;
+pub mod verify;
 
 pub use agent_escrow;
 pub use anchor_lang;

@@ -156,9 +156,7 @@ fn zero_size(ty: &IdlType, types: &BTreeMap<&str, &IdlTypeDef>) -> usize {
         IdlType::Array(inner, IdlArrayLen::Value(n)) => zero_size(inner, types) * n,
         IdlType::Defined { name, .. } => match &types[name.as_str()].ty {
             IdlTypeDefTy::Struct { fields } => fields_size(fields.as_ref(), types),
-            IdlTypeDefTy::Enum { variants } => {
-                1 + fields_size(variants[0].fields.as_ref(), types)
-            }
+            IdlTypeDefTy::Enum { variants } => 1 + fields_size(variants[0].fields.as_ref(), types),
             other => panic!("{name}: {other:?}"),
         },
         other => panic!("{other:?}"),
@@ -217,7 +215,10 @@ fn seed_constants_match_the_client() {
     assert_eq!(bytes("POLICY_VAULT_SEED"), constants::POLICY_VAULT_SEED);
     assert_eq!(bytes("ESCROW_SEED"), constants::ESCROW_SEED);
     assert_eq!(bytes("ALLOW_SEED"), constants::ALLOW_SEED);
-    assert_eq!(consts["ACCOUNT_VERSION"], constants::ACCOUNT_VERSION.to_string());
+    assert_eq!(
+        consts["ACCOUNT_VERSION"],
+        constants::ACCOUNT_VERSION.to_string()
+    );
 }
 
 /// Error codes are 6000 + variant index, contiguous, uniquely named; and a
@@ -228,7 +229,11 @@ async fn errors_match_what_the_client_reports() {
     let idl = committed();
     for (i, e) in idl.errors.iter().enumerate() {
         assert_eq!(e.code, 6000 + i as u32, "{}", e.name);
-        assert!(e.msg.as_deref().is_some_and(|m| !m.is_empty()), "{}", e.name);
+        assert!(
+            e.msg.as_deref().is_some_and(|m| !m.is_empty()),
+            "{}",
+            e.name
+        );
     }
     let names: std::collections::BTreeSet<_> = idl.errors.iter().map(|e| &e.name).collect();
     assert_eq!(names.len(), idl.errors.len());

@@ -1697,7 +1697,39 @@ async fn deploy_scenario() -> Duration {
         .await
         .unwrap();
     let took = started.elapsed();
-    // The deployed program works: a policy, a deposit, an instant escrow
+    // The deployed bytes are the file: ProgramData holds it, zero-padded to
+    // twice its length, with the payer as upgrade authority; the CLI agrees,
+    // and a one-byte change is caught.
+    let deployed =
+        agent_escrow_client::verify::fetch_deployed(client.transport(), &program.pubkey())
+            .await
+            .unwrap();
+    assert_eq!(deployed.upgrade_authority, Some(payer.pubkey()));
+    assert_eq!(deployed.data.len(), 2 * elf.len());
+    assert!(agent_escrow_client::verify::compare(&elf, &deployed).matches());
+    let mut changed = elf.clone();
+    changed[elf.len() / 3] ^= 0x80;
+    assert!(!agent_escrow_client::verify::compare(&changed, &deployed).matches());
+    let bin = std::env::var("AGENT_ESCROW_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/debug/agent-escrow").to_string()
+    });
+    let so = agent_escrow_tests::program_so();
+    let out = std::process::Command::new(&bin)
+        .args(["-u", &validator.url, "program", "verify"])
+        .arg(&so)
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["matches"], true);
+    assert_eq!(report["upgradeAuthority"], payer.pubkey().to_string());
+    assert_eq!(report["deployedCapacity"], (2 * elf.len()).to_string());
+    // The program works: a policy, a deposit, an instant escrow
     // paid on proof (and closed).
     let program_account = client
         .transport()

@@ -9,6 +9,7 @@ pub mod mint;
 pub mod nonce;
 pub mod owner_message;
 pub mod policy;
+pub mod program;
 
 use agent_escrow::state::{Escrow, Policy};
 use agent_escrow_client::{
@@ -37,6 +38,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<Report, CliError> {
         Command::Mint(command) => mint::run(ctx, command).await,
         Command::Embedded(command) => embedded::run(ctx, command).await,
         Command::Nonce(command) => nonce::run(ctx, command).await,
+        Command::Program(command) => program::run(ctx, command).await,
         Command::Blockhash => {
             let hash = ctx.client.transport().latest_blockhash().await?;
             Ok(Report::new(

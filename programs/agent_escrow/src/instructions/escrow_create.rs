@@ -73,6 +73,9 @@ pub struct EscrowCreate<'info> {
     /// CHECK: the policy's vault (`has_one = vault`); only its balance is read.
     pub vault: UncheckedAccount<'info>,
 
+    /// The new escrow: the PDA `["escrow", policy, escrow_id (u64 LE)]` with
+    /// `args.bump` (clients derive it; the IDL has no seeds for it because
+    /// they are checked in the handler, not by a constraint).
     /// CHECK: created here at the PDA `["escrow", policy, escrow_id LE, bump]`:
     /// it must not have signed the transaction (`InvalidEscrowAddress`), so
     /// only the PDA signature from those seeds can create it.
