@@ -18,8 +18,7 @@ if "$BIN" --version 2>/dev/null | grep -q " $VERSION\$"; then
   exit 0
 fi
 
-# hidapi (anchor-cli's Ledger support) needs libudev-dev and pkg-config;
-# scripts/setup.sh installs both.
+# Needs only a C compiler (ring), which scripts/setup.sh installs.
 log "building anchor-cli $VERSION from crates.io; ~8.5 min on 2 cores"
 start=$(date +%s)
 build=$(mktemp -d)
