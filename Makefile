@@ -33,11 +33,12 @@ test-anchor: build-sbf
 
 # Regenerates the committed IDL and its TypeScript type with Anchor's own
 # builder (its own target dir: the builder's RUSTFLAGS would invalidate the
-# workspace build). The `developer` test fails when they are stale.
+# workspace build). The `developer` tests fail when the JSON is stale, and
+# scripts/anchor-test.sh when the TypeScript type is.
 idl: setup
-	cd programs/agent_escrow && $$($(CURDIR)/scripts/install-anchor.sh) idl build \
+	anchor=$$(scripts/install-anchor.sh) && cd programs/agent_escrow && "$$anchor" idl build \
 	  -o $(CURDIR)/idl/agent_escrow.json -t $(CURDIR)/target/idl-build/agent_escrow.ts \
-	  -- --target-dir $(CURDIR)/target/idl-build
+	  -- --locked --target-dir $(CURDIR)/target/idl-build
 	cp target/idl-build/agent_escrow.ts idl/agent_escrow.ts
 
 setup:

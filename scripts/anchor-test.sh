@@ -45,8 +45,11 @@ tests/ts/node_modules/.bin/node -e '
   process.stdout.write(JSON.stringify(Array.from(Keypair.generate().secretKey)));
 ' "$REPO/tests/ts/node_modules/@solana/web3.js" > "$OUT/wallet.json"
 
+# Root only to make the namespace and bring up its loopback; anchor, the
+# validator and node run as the calling user (so .anchor/ stays theirs).
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 as_root unshare --net --pid --fork --kill-child -- \
   env PATH="$(dirname "$VALIDATOR"):$(dirname "$ANCHOR"):$PATH" HOME="$HOME" \
-  sh -c 'ip link set lo up && exec "$0" test --skip-build --validator legacy --provider.wallet "$1"' \
-  "$ANCHOR" "$OUT/wallet.json"
+  sh -c 'ip link set lo up && exec setpriv --reuid="$2" --regid="$3" --init-groups \
+    "$0" test --skip-build --validator legacy --provider.wallet "$1"' \
+  "$ANCHOR" "$OUT/wallet.json" "$(id -u)" "$(id -g)"

@@ -21,7 +21,8 @@ fi
 # Needs only a C compiler (ring), which scripts/setup.sh installs.
 log "building anchor-cli $VERSION from crates.io; ~8.5 min on 2 cores"
 start=$(date +%s)
-build=$(mktemp -d)
+mkdir -p "$PREFIX"
+build=$(mktemp -d "$PREFIX/build.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 cargo install --locked anchor-cli --version "$VERSION" --root "$PREFIX" --target-dir "$build" >&2
 log "built in $(( $(date +%s) - start )) s"

@@ -34,11 +34,15 @@ fi
 # (tests/ts) resolves its imports through a link to that node_modules.
 NPM_DIR="$HOME/.cache/agent-escrow/npm"
 if ! cmp -s "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json" \
-   || [ ! -x "$NPM_DIR/node_modules/.bin/mcp-inspector" ]; then
+   || [ ! -x "$NPM_DIR/node_modules/.bin/mcp-inspector" ] \
+   || [ ! -x "$NPM_DIR/node_modules/.bin/tsc" ]; then
   echo "[setup] installing the MCP inspector into $NPM_DIR" >&2
   mkdir -p "$NPM_DIR"
   cp "$REPO/scripts/npm/package.json" "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/"
   (cd "$NPM_DIR" && npm ci --no-audit --no-fund >&2)
   cp "$REPO/scripts/npm/package-lock.json" "$NPM_DIR/.installed-lock.json"
 fi
-ln -sfn "$NPM_DIR/node_modules" "$REPO/tests/ts/node_modules"
+# (A real directory there is the developer's own npm install: left alone.)
+if [ -L "$REPO/tests/ts/node_modules" ] || [ ! -e "$REPO/tests/ts/node_modules" ]; then
+  ln -sfn "$NPM_DIR/node_modules" "$REPO/tests/ts/node_modules"
+fi

@@ -1677,20 +1677,28 @@ fn program_verify_compares_the_deployed_binary() {
         ok["deployedSha256"]
     );
     assert_ne!(doc["error"]["comparison"]["localSha256"], ok["localSha256"]);
-    // Zero padding after the file is the same program (a ProgramData
-    // account allocated larger than the ELF).
+    // A file longer than what the loader holds, even by zeros only, is not
+    // the deployed program (the comparison is byte for byte; only the
+    // deployed side may carry padding). Its trimmed hash still matches.
     let mut padded = bytes.clone();
     padded.extend([0u8; 1000]);
     let padded_path = e.path("padded.so");
     std::fs::write(&padded_path, &padded).unwrap();
+    let out = e.run(&["program", "verify", &padded_path, "--output", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        e.json(&["program", "verify", &padded_path])["matches"],
-        true
+        doc["error"]["comparison"]["localSha256"],
+        ok["deployedSha256"]
     );
+    assert_eq!(doc["error"]["comparison"]["matches"], false);
 
     // No file; no program at the address.
     let err = e.fails(&["program", "verify", &e.path("missing.so")], 2);
     assert!(err.contains("SO_FILE: cannot read"), "{err}");
+    let text_file = e.write("notes.txt", "not a program");
+    let err = e.fails(&["program", "verify", &text_file], 2);
+    assert!(err.contains("is not an ELF file"), "{err}");
     let nobody = "11111111111111111111111111111112";
     let err = e.fails(&["program", "verify", so, "--program-id", nobody], 2);
     assert!(

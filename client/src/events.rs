@@ -28,6 +28,9 @@ macro_rules! escrow_events {
         }
 
         impl EscrowEvent {
+            /// Every event name this parser decodes, as in the program.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
             /// Decodes one `Program data:` payload; `None` if it is not one of ours.
             pub fn decode(payload: &[u8]) -> Option<Self> {
                 $(

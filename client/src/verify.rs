@@ -14,8 +14,13 @@
 //!   `solana-test-validator --bpf-program` and LiteSVM load programs): the
 //!   program account's data is the ELF.
 //!
-//! The comparison drops trailing zero bytes from both sides and hashes the
-//! rest with SHA-256, so a padded ProgramData matches its file.
+//! The comparison is byte for byte: the deployed bytes must be the file
+//! followed only by zeros (the loader's padding; nothing for loaders v1/v2).
+//! The hashes shown are SHA-256 without trailing zero bytes on either side
+//! (so a padded ProgramData and its file show the same hash).
+//!
+//! The result is only as trustworthy as the RPC endpoint that served the
+//! accounts: ask a node you trust.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::bpf_loader_upgradeable::{
@@ -52,6 +57,8 @@ pub struct DeployedProgram {
 /// The outcome of comparing a file with a deployed program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BinaryComparison {
+    /// The deployed bytes are exactly the file followed only by zeros.
+    pub identical: bool,
     /// SHA-256 of the file without trailing zero bytes.
     pub local_hash: [u8; 32],
     /// Bytes hashed from the file.
@@ -67,7 +74,7 @@ pub struct BinaryComparison {
 impl BinaryComparison {
     /// Whether the deployed program is the file.
     pub fn matches(&self) -> bool {
-        self.local_hash == self.deployed_hash
+        self.identical
     }
 }
 
@@ -87,7 +94,11 @@ pub fn program_hash(bytes: &[u8]) -> ([u8; 32], usize) {
 pub fn compare(local: &[u8], deployed: &DeployedProgram) -> BinaryComparison {
     let (local_hash, local_len) = program_hash(local);
     let (deployed_hash, deployed_len) = program_hash(&deployed.data);
+    let identical = deployed.data.len() >= local.len()
+        && deployed.data[..local.len()] == *local
+        && deployed.data[local.len()..].iter().all(|b| *b == 0);
     BinaryComparison {
+        identical,
         local_hash,
         local_len,
         deployed_hash,
@@ -143,11 +154,22 @@ pub async fn fetch_deployed<T: Transport + ?Sized>(
                 "an upgradeable-loader account that is not a program (a buffer or ProgramData?)",
             )),
         };
-    let data = transport
+    // The loader only ever points a program at its own ProgramData PDA.
+    if programdata != loader_v3::get_program_data_address(program) {
+        return Err(not_a_program(
+            "its ProgramData address is not the loader's PDA for this program id",
+        ));
+    }
+    let programdata_account = transport
         .get_account(&programdata)
         .await?
-        .ok_or(ClientError::AccountNotFound(programdata))?
-        .data;
+        .ok_or(ClientError::AccountNotFound(programdata))?;
+    if programdata_account.owner != loader_v3::ID {
+        return Err(not_a_program(
+            "its ProgramData account is not owned by the upgradeable loader",
+        ));
+    }
+    let data = programdata_account.data;
     let header = UpgradeableLoaderState::size_of_programdata_metadata();
     // [u32 LE tag = 3 (ProgramData)][u64 LE slot][u8 option][authority]
     let meta = data
@@ -200,5 +222,14 @@ mod tests {
         );
         assert!(!compare(&[7, 0, 8], &padded).matches());
         assert!(!compare(&[7, 0, 9, 1], &padded).matches());
+        // Longer than what the loader holds, even by zeros: not the file.
+        assert!(!compare(&[7, 0, 9, 0, 0, 0, 0, 0], &padded).matches());
+        // Non-zero bytes after the file: not the file.
+        let tail = DeployedProgram {
+            data: vec![7, 0, 9, 0, 5],
+            ..padded.clone()
+        };
+        assert!(!compare(&[7, 0, 9], &tail).matches());
+        assert!(compare(&[7, 0, 9, 0, 5], &tail).matches());
     }
 }

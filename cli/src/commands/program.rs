@@ -22,6 +22,13 @@ pub async fn run(ctx: &Context, command: ProgramCommand) -> Result<Report, CliEr
                     so.display()
                 ))
             })?;
+            if !local.starts_with(b"\x7fELF") {
+                return Err(CliError::Input(format!(
+                    "SO_FILE: {} is not an ELF file (a program binary starts with \\x7fELF); \
+                     pass the .so that `make build-sbf` writes to target/deploy/",
+                    so.display()
+                )));
+            }
             let deployed = fetch_deployed(ctx.client.transport(), &program).await?;
             let c = compare(&local, &deployed);
             let opt = |k: Option<String>| k.map_or(serde_json::Value::Null, Into::into);
