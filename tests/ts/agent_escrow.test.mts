@@ -56,10 +56,46 @@ function seed(name: string): Buffer {
   return Buffer.from(JSON.parse(c.value) as number[]);
 }
 
-function escrowAddress(policy: PublicKey, id: bigint): PublicKey {
+/** The escrow PDA `["escrow", policy, id (u64 LE)]` and its bump (not in the IDL: see the README). */
+function escrowAddress(policy: PublicKey, id: bigint): [PublicKey, number] {
   const le = Buffer.alloc(8);
   le.writeBigUInt64LE(id);
-  return PublicKey.findProgramAddressSync([seed("ESCROW_SEED"), policy.toBuffer(), le], program.programId)[0];
+  return PublicKey.findProgramAddressSync([seed("ESCROW_SEED"), policy.toBuffer(), le], program.programId);
+}
+
+/** `escrow_create` by `agent` (also the rent payer), not yet sent. */
+function escrowCreate(
+  policy: PublicKey,
+  vault: PublicKey,
+  agent: Keypair,
+  provider: PublicKey,
+  id: bigint,
+  amount: bigint,
+  taskByte: number,
+  deadline: number,
+) {
+  const [escrow, bump] = escrowAddress(policy, id);
+  return program.methods
+    .escrowCreate({
+      escrowId: new BN(id.toString()),
+      bump,
+      provider,
+      amount: new BN(amount.toString()),
+      taskHash: Array(32).fill(taskByte),
+      deadline: new BN(deadline),
+      verifier: null,
+      dependsOn: null,
+    })
+    .accountsPartial({
+      agent: agent.publicKey,
+      payer: agent.publicKey,
+      policy,
+      vault,
+      escrow,
+      allowEntry: null,
+      dependsOn: null,
+    })
+    .signers([agent]);
 }
 
 async function fund(to: PublicKey, sol: number): Promise<void> {
@@ -147,34 +183,11 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
 
   // escrow_create by the agent (10 USDC: instant tier).
   const id = BigInt(p.nextEscrowId.toString());
-  const escrow = escrowAddress(policy, id);
-  const [, bump] = PublicKey.findProgramAddressSync(
-    [seed("ESCROW_SEED"), policy.toBuffer(), Buffer.from(new BN(id.toString()).toArray("le", 8))],
-    program.programId,
+  const [escrow] = escrowAddress(policy, id);
+  const deadline = Math.floor(Date.now() / 1000) + 86_400;
+  const escrowSig = await escrowCreate(policy, vault, agent, payee.publicKey, id, 10n * USDC, 7, deadline).rpc(
+    confirmed,
   );
-  const now = Math.floor(Date.now() / 1000);
-  const escrowSig = await program.methods
-    .escrowCreate({
-      escrowId: new BN(id.toString()),
-      bump,
-      provider: payee.publicKey,
-      amount: new BN((10n * USDC).toString()),
-      taskHash: Array(32).fill(7),
-      deadline: new BN(now + 86_400),
-      verifier: null,
-      dependsOn: null,
-    })
-    .accountsPartial({
-      agent: agent.publicKey,
-      payer: agent.publicKey,
-      policy,
-      vault,
-      escrow,
-      allowEntry: null,
-      dependsOn: null,
-    })
-    .signers([agent])
-    .rpc({ commitment: "confirmed" });
   const e = await program.account.escrow.fetch(escrow, "confirmed");
   assert.ok(e.policy.equals(policy));
   assert.ok(e.provider.equals(payee.publicKey));
@@ -230,31 +243,7 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
   const vaultBefore = await tokens(vault);
   const lockedBefore = p.locked.toString();
   await assert.rejects(
-    program.methods
-      .escrowCreate({
-        escrowId: new BN(over.toString()),
-        bump: PublicKey.findProgramAddressSync(
-          [seed("ESCROW_SEED"), policy.toBuffer(), Buffer.from(new BN(over.toString()).toArray("le", 8))],
-          program.programId,
-        )[1],
-        provider: payee.publicKey,
-        amount: new BN((100n * USDC + 1n).toString()),
-        taskHash: Array(32).fill(1),
-        deadline: new BN(now + 86_400),
-        verifier: null,
-        dependsOn: null,
-      })
-      .accountsPartial({
-        agent: agent.publicKey,
-        payer: agent.publicKey,
-        policy,
-        vault,
-        escrow: escrowAddress(policy, over),
-        allowEntry: null,
-        dependsOn: null,
-      })
-      .signers([agent])
-      .rpc({ commitment: "confirmed" }),
+    escrowCreate(policy, vault, agent, payee.publicKey, over, 100n * USDC + 1n, 1, deadline).rpc(confirmed),
     (err: unknown) => {
       assert.ok(err instanceof AnchorError, String(err));
       const fromIdl = idl.errors.find((x) => x.name === "PerEscrowCapExceeded");
@@ -269,5 +258,5 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
   assert.equal(await tokens(vault), vaultBefore);
   p = await program.account.policy.fetch(policy, "confirmed");
   assert.equal(p.locked.toString(), lockedBefore);
-  assert.equal(await connection.getAccountInfo(escrowAddress(policy, over), "confirmed"), null);
+  assert.equal(await connection.getAccountInfo(escrowAddress(policy, over)[0], "confirmed"), null);
 });
