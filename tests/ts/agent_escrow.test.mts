@@ -18,11 +18,13 @@ import assert from "node:assert/strict";
 import anchor from "@anchor-lang/core";
 import type { Program as ProgramT } from "@anchor-lang/core";
 import {
+  Ed25519Program,
   Keypair,
   LAMPORTS_PER_SOL,
   PublicKey,
   SystemProgram,
   Transaction,
+  sendAndConfirmRawTransaction,
   sendAndConfirmTransaction,
 } from "@solana/web3.js";
 import {
@@ -120,8 +122,14 @@ async function events(signature: string): Promise<{ name: string; data: any }[]>
   return [...parser.parseLogs(tx.meta.logMessages)];
 }
 
-test("policy, deposit, escrow, proof, events and an error through the IDL", async () => {
-  assert.equal(program.programId.toBase58(), idl.address);
+/**
+ * A fresh agent and provider, a 6-decimal mint with 1,000 tokens for the
+ * owner, the provider's ATA, and a policy (per escrow 100, 24 h 300, 30 d
+ * 1,000, instant to 25, delay to 60 with 1 h, approval above) with 500
+ * deposited. `policy` and `vault` are resolved by the client from the
+ * IDL's PDA seeds; the deposit's `vault` and `mint` through `relations`.
+ */
+async function fundedPolicy() {
   const agent = Keypair.generate();
   const payee = Keypair.generate();
   await fund(agent.publicKey, 1);
@@ -131,7 +139,6 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
   const payeeAta = await getOrCreateAssociatedTokenAccount(connection, owner, mint, payee.publicKey, false, "confirmed", confirmed);
   await mintTo(connection, owner, mint, ownerAta.address, owner, 1_000n * USDC, [], confirmed);
 
-  // policy_create: `policy` and `vault` come from the IDL's PDA seeds.
   const limits = {
     agent: agent.publicKey,
     perEscrowMax: new BN((100n * USDC).toString()),
@@ -157,15 +164,73 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
     program.programId,
   );
   const [vault] = PublicKey.findProgramAddressSync([seed("POLICY_VAULT_SEED"), policy.toBuffer()], program.programId);
-  const created = await events(createSig);
-  assert.deepEqual(created.map((e) => e.name), ["policyCreated"]);
-  assert.ok(created[0].data.policy.equals(policy));
-
-  // policy_deposit: `vault` and `mint` resolved through the policy's fields (IDL `relations`).
   const depositSig = await program.methods
     .policyDeposit(new BN((500n * USDC).toString()))
     .accounts({ depositor: owner.publicKey, policy, source: ownerAta.address, tokenProgram: TOKEN_PROGRAM_ID })
     .rpc({ commitment: "confirmed" });
+  return { agent, payee, mint, ownerAta, payeeAta, policy, vault, createSig, depositSig };
+}
+
+/**
+ * The off-chain message v0 envelope an owner signs for
+ * `escrow_approve_offchain` / `escrow_veto_offchain`, byte for byte as the
+ * program rebuilds it (programs/agent_escrow/src/offchain.rs; README "Owner
+ * approvals as clear-text messages"): an 85-byte header (signing domain,
+ * version 0, this program as application domain, format 0, one signer =
+ * the owner, u16 LE text length), then one line of printable ASCII. The
+ * IDL cannot describe it: it is the message of the ed25519 instruction
+ * before the program's.
+ */
+function ownerMessageEnvelope(m: {
+  action: "approve release" | "veto release";
+  amount: bigint;
+  decimals: number;
+  mint: PublicKey;
+  provider: PublicKey;
+  escrow: PublicKey;
+  policy: PublicKey;
+  proofAt: number;
+  expiresAt: number;
+}): Buffer {
+  const USDC_MINTS = ["EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v", "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"];
+  const digits = m.amount.toString().padStart(m.decimals + 1, "0");
+  const amount = m.decimals === 0 ? digits : `${digits.slice(0, -m.decimals)}.${digits.slice(-m.decimals)}`;
+  const unit = USDC_MINTS.includes(m.mint.toBase58()) ? "USDC" : `of mint ${m.mint.toBase58()}`;
+  const time = (unix: number) => new Date(unix * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const text = Buffer.from(
+    [
+      `agent-escrow: ${m.action}`,
+      `amount: ${amount} ${unit}`,
+      `to: ${m.provider.toBase58()}`,
+      `escrow: ${m.escrow.toBase58()}`,
+      `policy: ${m.policy.toBase58()}`,
+      `proof submitted: ${time(m.proofAt)}`,
+      `expires: ${time(m.expiresAt)}`,
+    ].join(" | "),
+    "ascii",
+  );
+  const length = Buffer.alloc(2);
+  length.writeUInt16LE(text.length);
+  return Buffer.concat([
+    Buffer.from("\xffsolana offchain", "latin1"),
+    Buffer.from([0]),
+    program.programId.toBuffer(),
+    Buffer.from([0, 1]),
+    owner.publicKey.toBuffer(),
+    length,
+    text,
+  ]);
+}
+
+test("policy, deposit, escrow, proof, events and an error through the IDL", async () => {
+  assert.equal(program.programId.toBase58(), idl.address);
+  const { agent, payee, mint, ownerAta, payeeAta, policy, vault, createSig, depositSig } = await fundedPolicy();
+  const created = await events(createSig);
+  assert.deepEqual(created.map((e) => e.name), ["policyCreated"]);
+  assert.ok(created[0].data.policy.equals(policy));
+
+  // policy_create resolved `policy` and `vault` from the IDL's PDA seeds,
+  // policy_deposit `vault` and `mint` through the policy's fields (`relations`).
   assert.equal(await tokens(vault), 500n * USDC);
   assert.equal(await tokens(ownerAta.address), 500n * USDC);
   const deposited = await events(depositSig);
@@ -259,4 +324,98 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
   p = await program.account.policy.fetch(policy, "confirmed");
   assert.equal(p.locked.toString(), lockedBefore);
   assert.equal(await connection.getAccountInfo(escrowAddress(policy, over)[0], "confirmed"), null);
+});
+
+test("an owner approves a release with a signed off-chain message; the agent submits it", async () => {
+  const { agent, payee, mint, payeeAta, policy, vault } = await fundedPolicy();
+  // 75 is above delay_max (60): approval tier.
+  let p = await program.account.policy.fetch(policy, "confirmed");
+  const id = BigInt(p.nextEscrowId.toString());
+  const [escrow] = escrowAddress(policy, id);
+  const deadline = Math.floor(Date.now() / 1000) + 86_400;
+  await escrowCreate(policy, vault, agent, payee.publicKey, id, 75n * USDC, 3, deadline).rpc(confirmed);
+  await program.methods
+    .escrowSubmitProof(Array(32).fill(4))
+    .accountsPartial({
+      provider: payee.publicKey,
+      policy,
+      vault,
+      escrow,
+      providerToken: payeeAta.address,
+      rentPayer: agent.publicKey,
+      mint,
+      tokenProgram: TOKEN_PROGRAM_ID,
+      dependsOn: null,
+    })
+    .signers([payee])
+    .rpc(confirmed);
+  const e = await program.account.escrow.fetch(escrow, "confirmed");
+  assert.equal(e.state, 1); // ProofSubmitted: waits for the owner
+
+  // The owner signs only the message (what a Ledger shows as text); the
+  // agent builds, pays for and sends the transaction.
+  const expiresAt = Math.floor(Date.now() / 1000) + 3_600;
+  const message = {
+    action: "approve release" as const,
+    amount: 75n * USDC,
+    decimals: 6,
+    mint,
+    provider: payee.publicKey,
+    escrow,
+    policy,
+    proofAt: e.stateAt.toNumber(),
+    expiresAt,
+  };
+  const approve = async (signed: Buffer, passedExpiry: number) => {
+    const tx = await program.methods
+      .escrowApproveOffchain(new BN(passedExpiry))
+      .accountsPartial({
+        submitter: agent.publicKey,
+        policy,
+        vault,
+        escrow,
+        providerToken: payeeAta.address,
+        rentPayer: agent.publicKey,
+        mint,
+        tokenProgram: TOKEN_PROGRAM_ID,
+        dependsOn: null,
+      })
+      .preInstructions([Ed25519Program.createInstructionWithPrivateKey({ privateKey: owner.secretKey, message: signed })])
+      .transaction();
+    tx.feePayer = agent.publicKey;
+    tx.recentBlockhash = (await connection.getLatestBlockhash("confirmed")).blockhash;
+    tx.sign(agent);
+    assert.equal(tx.signatures.length, 1); // the owner did not sign the transaction
+    return sendAndConfirmRawTransaction(connection, tx.serialize(), confirmed);
+  };
+
+  // A message signed for another expiry than the one passed: the program
+  // rebuilds the text from the accounts and the argument, and refuses.
+  const vaultBefore = await tokens(vault);
+  await assert.rejects(approve(ownerMessageEnvelope({ ...message, expiresAt: expiresAt + 60 }), expiresAt), (err: unknown) => {
+    const logs = (err as { logs?: string[] }).logs ?? [];
+    const parsed = AnchorError.parse(logs);
+    assert.ok(parsed, String(err));
+    const fromIdl = idl.errors.find((x) => x.name === "OwnerMessageExpiryMismatch");
+    assert.ok(fromIdl);
+    assert.equal(parsed.error.errorCode.code, fromIdl.name);
+    assert.equal(parsed.error.errorCode.number, fromIdl.code);
+    return true;
+  });
+  assert.equal(await tokens(vault), vaultBefore);
+  assert.equal(await tokens(payeeAta.address), 0n);
+
+  const sig = await approve(ownerMessageEnvelope(message), expiresAt);
+  assert.equal(await tokens(payeeAta.address), 75n * USDC);
+  assert.equal(await tokens(vault), vaultBefore - 75n * USDC);
+  assert.equal(await connection.getAccountInfo(escrow, "confirmed"), null);
+  const approved = await events(sig);
+  assert.deepEqual(approved.map((x) => x.name), ["ownerMessageAccepted", "escrowReleased"]);
+  assert.ok(approved[0].data.owner.equals(owner.publicKey));
+  assert.ok(approved[0].data.submittedBy.equals(agent.publicKey));
+  assert.deepEqual(Object.keys(approved[0].data.action), ["approveRelease"]);
+  assert.equal(approved[0].data.expiresAt.toString(), expiresAt.toString());
+  assert.equal(approved[1].data.amount.toString(), (75n * USDC).toString());
+  p = await program.account.policy.fetch(policy, "confirmed");
+  assert.equal(p.locked.toString(), "0");
 });
