@@ -40,10 +40,10 @@ cp idl/agent_escrow.json target/idl/agent_escrow.json
 
 # A throwaway wallet for this run (Anchor.toml's provider.wallet is the
 # developer's own key); anchor-cli funds it at genesis (--mint).
-tests/ts/node_modules/.bin/node -e '
+(umask 077; tests/ts/node_modules/.bin/node -e '
   const { Keypair } = require(process.argv[1]);
   process.stdout.write(JSON.stringify(Array.from(Keypair.generate().secretKey)));
-' "$REPO/tests/ts/node_modules/@solana/web3.js" > "$OUT/wallet.json"
+' "$REPO/tests/ts/node_modules/@solana/web3.js" > "$OUT/wallet.json")
 
 # Root only to make the namespace and bring up its loopback; anchor, the
 # validator and node run as the calling user (so .anchor/ stays theirs).
