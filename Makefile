@@ -1,6 +1,6 @@
 # agent-escrow: the two set-up commands for a fresh Debian machine are
 #   make demo   # installs what it needs, builds, runs the M2M demo (embedded SVM)
-#   make test   # installs what it needs (incl. solana-test-validator, ~41 min
+#   make test   # installs what it needs (incl. solana-test-validator, ~45 min
 #               # once per machine), builds, runs every test
 # Everything installed lands outside the repo (~/.cache/agent-escrow) and is
 # skipped when already present.
@@ -27,7 +27,7 @@ test-validator: build-sbf
 	scripts/validator-tests.sh
 
 # `anchor test --skip-build --validator legacy` (anchor-cli 1.2.2, installed
-# once per machine, ~8.5 min): the TypeScript IDL client test on a validator.
+# once per machine, ~7.5 min): the TypeScript IDL client test on a validator.
 test-anchor: build-sbf
 	scripts/anchor-test.sh
 

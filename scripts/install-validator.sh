@@ -2,7 +2,7 @@
 # Installs solana-test-validator (crate agave-validator 4.2.2, the newest that
 # builds with rustc 1.95) from crates.io into a cache outside the repo.
 # Idempotent: skipped when the installed binary already reports 4.2.2.
-# First build: ~41 min on 2 cores, ~3.3 GiB of build files (kept in the cache
+# First build: 41 to 48 min on 2 cores (48 min 23 s on 2026-12-02), ~3.3 GiB of build files (kept in the cache
 # so a rebuild after a version bump is incremental). Prints the binary path.
 set -euo pipefail
 
@@ -29,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
 fi
 
-log "building agave-validator $VERSION (solana-test-validator) from crates.io; ~41 min on 2 cores"
+log "building agave-validator $VERSION (solana-test-validator) from crates.io; ~45 min on 2 cores"
 start=$(date +%s)
 cargo install --locked agave-validator --version "$VERSION" --bin solana-test-validator \
   --root "$PREFIX" --target-dir "$PREFIX/build" >&2
