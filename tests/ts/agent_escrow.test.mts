@@ -100,6 +100,34 @@ function escrowCreate(
     .signers([agent]);
 }
 
+/** `escrow_submit_proof` by `provider` (proof hash: 32 × `proofByte`), sent and confirmed. */
+function submitProof(
+  policy: PublicKey,
+  vault: PublicKey,
+  escrow: PublicKey,
+  mint: PublicKey,
+  provider: Keypair,
+  providerToken: PublicKey,
+  rentPayer: PublicKey,
+  proofByte: number,
+): Promise<string> {
+  return program.methods
+    .escrowSubmitProof(Array(32).fill(proofByte))
+    .accountsPartial({
+      provider: provider.publicKey,
+      policy,
+      vault,
+      escrow,
+      providerToken,
+      rentPayer,
+      mint,
+      tokenProgram: TOKEN_PROGRAM_ID,
+      dependsOn: null,
+    })
+    .signers([provider])
+    .rpc(confirmed);
+}
+
 async function fund(to: PublicKey, sol: number): Promise<void> {
   const tx = new Transaction().add(
     SystemProgram.transfer({ fromPubkey: owner.publicKey, toPubkey: to, lamports: sol * LAMPORTS_PER_SOL }),
@@ -269,21 +297,7 @@ test("policy, deposit, escrow, proof, events and an error through the IDL", asyn
   // escrow_submit_proof by the provider: instant tier, paid and closed at once.
   const agentLamports = await connection.getBalance(agent.publicKey, "confirmed");
   const escrowRent = await connection.getBalance(escrow, "confirmed");
-  const proofSig = await program.methods
-    .escrowSubmitProof(Array(32).fill(9))
-    .accountsPartial({
-      provider: payee.publicKey,
-      policy,
-      vault,
-      escrow,
-      providerToken: payeeAta.address,
-      rentPayer: agent.publicKey,
-      mint,
-      tokenProgram: TOKEN_PROGRAM_ID,
-      dependsOn: null,
-    })
-    .signers([payee])
-    .rpc({ commitment: "confirmed" });
+  const proofSig = await submitProof(policy, vault, escrow, mint, payee, payeeAta.address, agent.publicKey, 9);
   assert.equal(await tokens(payeeAta.address), 10n * USDC);
   assert.equal(await tokens(vault), 490n * USDC);
   assert.equal(await connection.getAccountInfo(escrow, "confirmed"), null);
@@ -334,21 +348,7 @@ test("an owner approves a release with a signed off-chain message; the agent sub
   const [escrow] = escrowAddress(policy, id);
   const deadline = Math.floor(Date.now() / 1000) + 86_400;
   await escrowCreate(policy, vault, agent, payee.publicKey, id, 75n * USDC, 3, deadline).rpc(confirmed);
-  await program.methods
-    .escrowSubmitProof(Array(32).fill(4))
-    .accountsPartial({
-      provider: payee.publicKey,
-      policy,
-      vault,
-      escrow,
-      providerToken: payeeAta.address,
-      rentPayer: agent.publicKey,
-      mint,
-      tokenProgram: TOKEN_PROGRAM_ID,
-      dependsOn: null,
-    })
-    .signers([payee])
-    .rpc(confirmed);
+  await submitProof(policy, vault, escrow, mint, payee, payeeAta.address, agent.publicKey, 4);
   const e = await program.account.escrow.fetch(escrow, "confirmed");
   assert.equal(e.state, 1); // ProofSubmitted: waits for the owner
 

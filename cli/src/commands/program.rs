@@ -1,16 +1,13 @@
 //! `agent-escrow program verify`: is the program on the cluster this .so?
 
 use agent_escrow_client::{
+    events::hex,
     pda::PROGRAM_ID,
     verify::{compare, fetch_deployed},
 };
 use serde_json::json;
 
 use crate::{args::ProgramCommand, context::Context, output::Report, CliError};
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 pub async fn run(ctx: &Context, command: ProgramCommand) -> Result<Report, CliError> {
     match command {
